@@ -1,0 +1,382 @@
+"""Operation handlers: validated request members in, model call, JSON document out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeAlias
+
+from eventwire_emulator.model import Kinesis, PutRecordsRequestEntry, ShardFilter
+from eventwire_emulator.wire import serialize
+from eventwire_emulator.wire.errors import InvalidArgumentError
+from eventwire_emulator.wire.serialize import JsonObject
+
+Params: TypeAlias = dict[str, Any]
+Handler: TypeAlias = Callable[[Kinesis, Params], JsonObject]
+
+_EMPTY: JsonObject = {}
+
+
+def stream_of(params: Params) -> str:
+    """Return the stream a request names, by ARN or by name.
+
+    Raises:
+        InvalidArgumentError: neither is given, or they name different streams.
+    """
+    arn: str | None = params.get("StreamARN")
+    name: str | None = params.get("StreamName")
+    if arn is not None:
+        if name is not None and arn.rpartition("/")[2] != name:
+            raise InvalidArgumentError(
+                f"StreamARN {arn} and StreamName {name} refer to different streams."
+            )
+        return arn
+    if name is None:
+        raise InvalidArgumentError("Either StreamName or StreamARN must be provided.")
+    return name
+
+
+def create_stream(kinesis: Kinesis, params: Params) -> JsonObject:
+    """CreateStream."""
+    mode = params.get("StreamModeDetails", {}).get("StreamMode", "PROVISIONED")
+    kinesis.create_stream(
+        params["StreamName"],
+        params.get("ShardCount"),
+        stream_mode=mode,
+        tags=params.get("Tags"),
+        max_record_size_in_kib=params.get("MaxRecordSizeInKiB"),
+    )
+    return _EMPTY
+
+
+def delete_stream(kinesis: Kinesis, params: Params) -> JsonObject:
+    """DeleteStream."""
+    kinesis.delete_stream(
+        stream_of(params),
+        enforce_consumer_deletion=params.get("EnforceConsumerDeletion", False),
+    )
+    return _EMPTY
+
+
+def describe_stream(kinesis: Kinesis, params: Params) -> JsonObject:
+    """DescribeStream."""
+    result = kinesis.describe_stream(
+        stream_of(params),
+        limit=params.get("Limit"),
+        exclusive_start_shard_id=params.get("ExclusiveStartShardId"),
+    )
+    return {"StreamDescription": serialize.stream_description(result)}
+
+
+def describe_stream_summary(kinesis: Kinesis, params: Params) -> JsonObject:
+    """DescribeStreamSummary."""
+    result = kinesis.describe_stream_summary(stream_of(params))
+    return {"StreamDescriptionSummary": serialize.stream_description_summary(result)}
+
+
+def list_streams(kinesis: Kinesis, params: Params) -> JsonObject:
+    """ListStreams."""
+    result = kinesis.list_streams(
+        limit=params.get("Limit"),
+        exclusive_start_stream_name=params.get("ExclusiveStartStreamName"),
+        next_token=params.get("NextToken"),
+    )
+    out: JsonObject = {
+        "StreamNames": result.stream_names,
+        "HasMoreStreams": result.has_more_streams,
+        "StreamSummaries": [serialize.stream_summary(item) for item in result.stream_summaries],
+    }
+    if result.next_token is not None:
+        out["NextToken"] = result.next_token
+    return out
+
+
+def describe_limits(kinesis: Kinesis, params: Params) -> JsonObject:
+    """DescribeLimits."""
+    limits = kinesis.describe_limits()
+    return {
+        "ShardLimit": limits.shard_limit,
+        "OpenShardCount": limits.open_shard_count,
+        "OnDemandStreamCount": limits.on_demand_stream_count,
+        "OnDemandStreamCountLimit": limits.on_demand_stream_count_limit,
+    }
+
+
+def put_record(kinesis: Kinesis, params: Params) -> JsonObject:
+    """PutRecord."""
+    result = kinesis.put_record(
+        stream_of(params),
+        params["Data"],
+        params["PartitionKey"],
+        explicit_hash_key=params.get("ExplicitHashKey"),
+        sequence_number_for_ordering=params.get("SequenceNumberForOrdering"),
+    )
+    return {
+        "ShardId": result.shard_id,
+        "SequenceNumber": result.sequence_number,
+        "EncryptionType": result.encryption_type,
+    }
+
+
+def put_records(kinesis: Kinesis, params: Params) -> JsonObject:
+    """PutRecords; ``Records`` holds request-entry tuples (see ``fastpath``)."""
+    entries: list[PutRecordsRequestEntry] = params["Records"]
+    result = kinesis.put_records(stream_of(params), entries)
+    records: list[JsonObject] = []
+    append = records.append
+    for sequence_number, shard_id, error_code, error_message in result.records:
+        if error_code is None:
+            append({"SequenceNumber": sequence_number, "ShardId": shard_id})
+        else:
+            append({"ErrorCode": error_code, "ErrorMessage": error_message})
+    return {
+        "FailedRecordCount": result.failed_record_count,
+        "Records": records,
+        "EncryptionType": result.encryption_type,
+    }
+
+
+def get_shard_iterator(kinesis: Kinesis, params: Params) -> JsonObject:
+    """GetShardIterator."""
+    iterator = kinesis.get_shard_iterator(
+        stream_of(params),
+        params["ShardId"],
+        params["ShardIteratorType"],
+        starting_sequence_number=params.get("StartingSequenceNumber"),
+        timestamp=params.get("Timestamp"),
+    )
+    return {"ShardIterator": iterator}
+
+
+def get_records(kinesis: Kinesis, params: Params) -> JsonObject:
+    """GetRecords."""
+    result = kinesis.get_records(params["ShardIterator"], limit=params.get("Limit"))
+    return serialize.get_records(result)
+
+
+def list_shards(kinesis: Kinesis, params: Params) -> JsonObject:
+    """ListShards; the stream is optional when a NextToken carries it."""
+    stream = None
+    if "StreamARN" in params or "StreamName" in params:
+        stream = stream_of(params)
+    shard_filter = params.get("ShardFilter")
+    result = kinesis.list_shards(
+        stream,
+        next_token=params.get("NextToken"),
+        exclusive_start_shard_id=params.get("ExclusiveStartShardId"),
+        max_results=params.get("MaxResults"),
+        shard_filter=None
+        if shard_filter is None
+        else ShardFilter(
+            shard_filter["Type"], shard_filter.get("ShardId"), shard_filter.get("Timestamp")
+        ),
+        stream_creation_timestamp=params.get("StreamCreationTimestamp"),
+    )
+    out: JsonObject = {"Shards": [serialize.shard(item) for item in result.shards]}
+    if result.next_token is not None:
+        out["NextToken"] = result.next_token
+    return out
+
+
+def split_shard(kinesis: Kinesis, params: Params) -> JsonObject:
+    """SplitShard."""
+    kinesis.split_shard(stream_of(params), params["ShardToSplit"], params["NewStartingHashKey"])
+    return _EMPTY
+
+
+def merge_shards(kinesis: Kinesis, params: Params) -> JsonObject:
+    """MergeShards."""
+    kinesis.merge_shards(stream_of(params), params["ShardToMerge"], params["AdjacentShardToMerge"])
+    return _EMPTY
+
+
+def update_shard_count(kinesis: Kinesis, params: Params) -> JsonObject:
+    """UpdateShardCount."""
+    result = kinesis.update_shard_count(
+        stream_of(params), params["TargetShardCount"], params["ScalingType"]
+    )
+    return {
+        "StreamName": result.stream_name,
+        "CurrentShardCount": result.current_shard_count,
+        "TargetShardCount": result.target_shard_count,
+        "StreamARN": result.stream_arn,
+    }
+
+
+def increase_stream_retention_period(kinesis: Kinesis, params: Params) -> JsonObject:
+    """IncreaseStreamRetentionPeriod."""
+    kinesis.increase_stream_retention_period(stream_of(params), params["RetentionPeriodHours"])
+    return _EMPTY
+
+
+def decrease_stream_retention_period(kinesis: Kinesis, params: Params) -> JsonObject:
+    """DecreaseStreamRetentionPeriod."""
+    kinesis.decrease_stream_retention_period(stream_of(params), params["RetentionPeriodHours"])
+    return _EMPTY
+
+
+def start_stream_encryption(kinesis: Kinesis, params: Params) -> JsonObject:
+    """StartStreamEncryption."""
+    kinesis.start_stream_encryption(stream_of(params), params["EncryptionType"], params["KeyId"])
+    return _EMPTY
+
+
+def stop_stream_encryption(kinesis: Kinesis, params: Params) -> JsonObject:
+    """StopStreamEncryption."""
+    kinesis.stop_stream_encryption(stream_of(params), params["EncryptionType"], params["KeyId"])
+    return _EMPTY
+
+
+def _monitoring(kinesis: Kinesis, params: Params, *, enable: bool) -> JsonObject:
+    method = kinesis.enable_enhanced_monitoring if enable else kinesis.disable_enhanced_monitoring
+    result = method(stream_of(params), params["ShardLevelMetrics"])
+    return {
+        "StreamName": result.stream_name,
+        "CurrentShardLevelMetrics": list(result.current_shard_level_metrics),
+        "DesiredShardLevelMetrics": list(result.desired_shard_level_metrics),
+        "StreamARN": result.stream_arn,
+    }
+
+
+def enable_enhanced_monitoring(kinesis: Kinesis, params: Params) -> JsonObject:
+    """EnableEnhancedMonitoring."""
+    return _monitoring(kinesis, params, enable=True)
+
+
+def disable_enhanced_monitoring(kinesis: Kinesis, params: Params) -> JsonObject:
+    """DisableEnhancedMonitoring."""
+    return _monitoring(kinesis, params, enable=False)
+
+
+def update_stream_mode(kinesis: Kinesis, params: Params) -> JsonObject:
+    """UpdateStreamMode."""
+    kinesis.update_stream_mode(params["StreamARN"], params["StreamModeDetails"]["StreamMode"])
+    return _EMPTY
+
+
+def update_max_record_size(kinesis: Kinesis, params: Params) -> JsonObject:
+    """UpdateMaxRecordSize; the stream is named by ARN only."""
+    arn = params.get("StreamARN")
+    if arn is None:
+        raise InvalidArgumentError("StreamARN must be provided.")
+    kinesis.update_max_record_size(arn, params["MaxRecordSizeInKiB"])
+    return _EMPTY
+
+
+def add_tags_to_stream(kinesis: Kinesis, params: Params) -> JsonObject:
+    """AddTagsToStream."""
+    kinesis.add_tags_to_stream(stream_of(params), params["Tags"])
+    return _EMPTY
+
+
+def remove_tags_from_stream(kinesis: Kinesis, params: Params) -> JsonObject:
+    """RemoveTagsFromStream."""
+    kinesis.remove_tags_from_stream(stream_of(params), params["TagKeys"])
+    return _EMPTY
+
+
+def list_tags_for_stream(kinesis: Kinesis, params: Params) -> JsonObject:
+    """ListTagsForStream."""
+    result = kinesis.list_tags_for_stream(
+        stream_of(params),
+        exclusive_start_tag_key=params.get("ExclusiveStartTagKey"),
+        limit=params.get("Limit"),
+    )
+    return {"Tags": serialize.tag_list(result.tags), "HasMoreTags": result.has_more_tags}
+
+
+def tag_resource(kinesis: Kinesis, params: Params) -> JsonObject:
+    """TagResource."""
+    kinesis.tag_resource(params["ResourceARN"], params["Tags"])
+    return _EMPTY
+
+
+def untag_resource(kinesis: Kinesis, params: Params) -> JsonObject:
+    """UntagResource."""
+    kinesis.untag_resource(params["ResourceARN"], params["TagKeys"])
+    return _EMPTY
+
+
+def list_tags_for_resource(kinesis: Kinesis, params: Params) -> JsonObject:
+    """ListTagsForResource."""
+    return {"Tags": serialize.tag_list(kinesis.list_tags_for_resource(params["ResourceARN"]))}
+
+
+def register_stream_consumer(kinesis: Kinesis, params: Params) -> JsonObject:
+    """RegisterStreamConsumer; request Tags are applied to the new consumer's ARN."""
+    result = kinesis.register_stream_consumer(params["StreamARN"], params["ConsumerName"])
+    tags = params.get("Tags")
+    if tags:
+        kinesis.tag_resource(result.consumer_arn, tags)
+    return {"Consumer": serialize.consumer(result)}
+
+
+def describe_stream_consumer(kinesis: Kinesis, params: Params) -> JsonObject:
+    """DescribeStreamConsumer."""
+    result = kinesis.describe_stream_consumer(
+        stream_arn=params.get("StreamARN"),
+        consumer_name=params.get("ConsumerName"),
+        consumer_arn=params.get("ConsumerARN"),
+    )
+    return {"ConsumerDescription": serialize.consumer_description(result)}
+
+
+def list_stream_consumers(kinesis: Kinesis, params: Params) -> JsonObject:
+    """ListStreamConsumers."""
+    result = kinesis.list_stream_consumers(
+        params["StreamARN"],
+        max_results=params.get("MaxResults"),
+        next_token=params.get("NextToken"),
+        stream_creation_timestamp=params.get("StreamCreationTimestamp"),
+    )
+    out: JsonObject = {"Consumers": [serialize.consumer(item) for item in result.consumers]}
+    if result.next_token is not None:
+        out["NextToken"] = result.next_token
+    return out
+
+
+def deregister_stream_consumer(kinesis: Kinesis, params: Params) -> JsonObject:
+    """DeregisterStreamConsumer."""
+    kinesis.deregister_stream_consumer(
+        stream_arn=params.get("StreamARN"),
+        consumer_name=params.get("ConsumerName"),
+        consumer_arn=params.get("ConsumerARN"),
+    )
+    return _EMPTY
+
+
+#: Operation name -> handler, for every operation answered with a JSON document.
+#: SubscribeToShard streams instead; see ``subscribe``.
+HANDLERS: dict[str, Handler] = {
+    "AddTagsToStream": add_tags_to_stream,
+    "CreateStream": create_stream,
+    "DecreaseStreamRetentionPeriod": decrease_stream_retention_period,
+    "DeleteStream": delete_stream,
+    "DeregisterStreamConsumer": deregister_stream_consumer,
+    "DescribeLimits": describe_limits,
+    "DescribeStream": describe_stream,
+    "DescribeStreamConsumer": describe_stream_consumer,
+    "DescribeStreamSummary": describe_stream_summary,
+    "DisableEnhancedMonitoring": disable_enhanced_monitoring,
+    "EnableEnhancedMonitoring": enable_enhanced_monitoring,
+    "GetRecords": get_records,
+    "GetShardIterator": get_shard_iterator,
+    "IncreaseStreamRetentionPeriod": increase_stream_retention_period,
+    "ListShards": list_shards,
+    "ListStreamConsumers": list_stream_consumers,
+    "ListStreams": list_streams,
+    "ListTagsForResource": list_tags_for_resource,
+    "ListTagsForStream": list_tags_for_stream,
+    "MergeShards": merge_shards,
+    "PutRecord": put_record,
+    "PutRecords": put_records,
+    "RegisterStreamConsumer": register_stream_consumer,
+    "RemoveTagsFromStream": remove_tags_from_stream,
+    "SplitShard": split_shard,
+    "StartStreamEncryption": start_stream_encryption,
+    "StopStreamEncryption": stop_stream_encryption,
+    "TagResource": tag_resource,
+    "UntagResource": untag_resource,
+    "UpdateMaxRecordSize": update_max_record_size,
+    "UpdateShardCount": update_shard_count,
+    "UpdateStreamMode": update_stream_mode,
+}
