@@ -2,109 +2,76 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Sequence
+from hashlib import md5
 
-from eventwire_emulator.model.clock import Clock, SystemClock
-from eventwire_emulator.model.faults import FaultInjector
+from eventwire_emulator.model import listing
+from eventwire_emulator.model.account import (
+    ITERATOR_TTL_SECONDS,
+    ITERATOR_TYPES,
+    MAX_PUT_RECORDS,
+    MAX_PUT_RECORDS_BYTES,
+    NEXT_TOKEN_TTL_SECONDS,
+    check_range,
+)
+from eventwire_emulator.model.errors import (
+    InvalidArgument,
+    IteratorExpired,
+    NextTokenExpired,
+    ResourceNotFound,
+    StreamNotFound,
+    ThroughputExceeded,
+)
+from eventwire_emulator.model.hashing import parse_hash_key
+from eventwire_emulator.model.management import Management
 from eventwire_emulator.model.results import (
-    Consumer,
-    EnhancedMonitoringResult,
     GetRecordsResult,
-    Limits,
     ListShardsResult,
-    ListStreamConsumersResult,
-    ListStreamsResult,
-    ListTagsResult,
     PutRecordResult,
     PutRecordsRequestEntry,
     PutRecordsResult,
+    PutRecordsResultEntry,
     ShardBatch,
     ShardFilter,
-    StreamDescription,
-    StreamDescriptionSummary,
-    UpdateShardCountResult,
 )
+from eventwire_emulator.model.sequence import (
+    SEQUENCE_BASE,
+    SHARD_SLOTS,
+    counter_floor,
+    format_sequence_number,
+    parse_sequence_number,
+)
+from eventwire_emulator.model.shard_log import ShardLog
+from eventwire_emulator.model.stream import Stream
 
 
-class Kinesis:
+class Kinesis(Management):
     """An in-memory Kinesis Data Streams account in one region.
 
     Streams are addressed by name or ARN (`stream` parameters accept both).
     Operations take effect immediately and streams always report ACTIVE (AWS
-    passes through CREATING/UPDATING/DELETING). Quotas are off by default;
-    thread-safe.
+    passes through CREATING/UPDATING/DELETING). Quotas are off by default and
+    can be switched at any time through the `quotas` attribute. Thread-safe:
+    one lock per stream, one for the stream table.
+
+    Construct with ``Kinesis(clock=..., quotas=..., region=..., account_id=...,
+    shard_limit=500, on_demand_stream_count_limit=50, faults=FaultInjector())``.
     """
 
-    def __init__(
-        self,
-        *,
-        clock: Clock | None = None,
-        quotas: bool = False,
-        region: str = "us-east-1",
-        account_id: str = "000000000000",
-        shard_limit: int = 500,
-        on_demand_stream_count_limit: int = 50,
-        faults: FaultInjector | None = None,
-    ) -> None:
-        self.clock: Clock = clock or SystemClock()
-        self.quotas = quotas
-        self.region = region
-        self.account_id = account_id
-        self.shard_limit = shard_limit
-        self.on_demand_stream_count_limit = on_demand_stream_count_limit
-        self.faults = faults or FaultInjector()
-
-    def stream_arn(self, stream_name: str) -> str:
-        """Return the ARN a stream of this name has (or would have) in this account."""
-        return f"arn:aws:kinesis:{self.region}:{self.account_id}:stream/{stream_name}"
-
-    # -- streams ---------------------------------------------------------------
-
-    def create_stream(
-        self,
-        stream_name: str,
-        shard_count: int | None = None,
-        *,
-        stream_mode: str = "PROVISIONED",
-        tags: Mapping[str, str] | None = None,
-        max_record_size_in_kib: int | None = None,
-    ) -> None:
-        """CreateStream: PROVISIONED needs `shard_count`; ON_DEMAND starts with 4 shards."""
-        raise NotImplementedError
-
-    def delete_stream(self, stream: str, *, enforce_consumer_deletion: bool = False) -> None:
-        """DeleteStream; refuses while consumers exist unless `enforce_consumer_deletion`."""
-        raise NotImplementedError
-
-    def describe_stream(
-        self,
-        stream: str,
-        *,
-        limit: int | None = None,
-        exclusive_start_shard_id: str | None = None,
-    ) -> StreamDescription:
-        """DescribeStream: up to `limit` (default 100) shards after the exclusive start."""
-        raise NotImplementedError
-
-    def describe_stream_summary(self, stream: str) -> StreamDescriptionSummary:
-        """DescribeStreamSummary."""
-        raise NotImplementedError
-
-    def list_streams(
-        self,
-        *,
-        limit: int | None = None,
-        exclusive_start_stream_name: str | None = None,
-        next_token: str | None = None,
-    ) -> ListStreamsResult:
-        """ListStreams, sorted by name, `limit` (default 100) per page."""
-        raise NotImplementedError
-
-    def describe_limits(self) -> Limits:
-        """DescribeLimits: shard and on-demand stream limits and current usage."""
-        raise NotImplementedError
-
     # -- writes ----------------------------------------------------------------
+
+    def _throttled(self, stream: Stream, shard: ShardLog) -> str:
+        return (
+            f"Rate exceeded for shard {shard.shard_id} in stream {stream.name} "
+            f"under account {self.account_id}."
+        )
+
+    @staticmethod
+    def _entry_error(position: int, problem: str) -> InvalidArgument:
+        return InvalidArgument(
+            f"1 validation error detected: Value at 'records.{position}.member' {problem}"
+        )
 
     def put_record(
         self,
@@ -116,17 +83,185 @@ class Kinesis:
         sequence_number_for_ordering: str | None = None,
     ) -> PutRecordResult:
         """PutRecord."""
-        raise NotImplementedError
+        self.faults.before_call("PutRecord", self.clock)
+        found = self._stream(stream)
+        if not isinstance(data, bytes):
+            raise InvalidArgument(f"Data must be bytes, got {type(data).__name__}.")
+        if not isinstance(partition_key, str) or not 1 <= len(partition_key) <= 256:
+            raise InvalidArgument(
+                f"Invalid PartitionKey {partition_key!r}: must be 1 to 256 characters."
+            )
+        key_bytes = partition_key.encode()
+        size = len(data) + len(key_bytes)
+        if size > found.max_record_bytes:
+            raise InvalidArgument(
+                f"Record size {size} bytes (data plus partition key) exceeds the maximum "
+                f"record size of {found.max_record_bytes} bytes for stream {found.name}."
+            )
+        if explicit_hash_key is None:
+            hash_key = int.from_bytes(md5(key_bytes, usedforsecurity=False).digest(), "big")
+        else:
+            hash_key = parse_hash_key(explicit_hash_key)
+        floor = None
+        if sequence_number_for_ordering is not None:
+            floor = counter_floor(sequence_number_for_ordering)
+        now = self.clock.now()
+        with found.lock:
+            shard = found.route(hash_key)
+            if self.quotas and not found.write_window(shard).admit(now, size):
+                raise ThroughputExceeded(self._throttled(found, shard), shard.shard_id)
+            if floor is not None and found.counter < floor:
+                found.counter = floor
+            sequence_number = found.append(shard, data, partition_key, found.arrival_time(now))
+            if now >= found.next_trim:
+                found.trim(now)
+            return PutRecordResult(shard.shard_id, sequence_number, found.encryption_type)
 
     def put_records(
         self,
         stream: str,
         records: Sequence[PutRecordsRequestEntry | tuple[bytes, str, str | None]],
     ) -> PutRecordsResult:
-        """PutRecords: entries may fail one by one; the results keep request order."""
-        raise NotImplementedError
+        """PutRecords: entries may fail one by one; the results keep request order.
+
+        Raises:
+            InvalidArgument: 0 or more than 500 entries, more than 10 MiB, or a bad
+                entry (the whole request is rejected, as AWS validates it first).
+        """
+        self.faults.before_call("PutRecords", self.clock)
+        found = self._stream(stream)
+        count = len(records)
+        if not 1 <= count <= MAX_PUT_RECORDS:
+            raise InvalidArgument(
+                f"1 validation error detected: Value at 'records' failed to satisfy constraint: "
+                f"Member must have length between 1 and {MAX_PUT_RECORDS}, got {count}."
+            )
+        max_bytes = found.max_record_bytes
+        hashes: list[int] = []
+        sizes: list[int] = []
+        total = 0
+        for position, (data, key, explicit) in enumerate(records, 1):
+            if data.__class__ is not bytes:
+                raise self._entry_error(position, f"data must be bytes, got {type(data).__name__}")
+            if not 0 < len(key) <= 256:
+                raise self._entry_error(
+                    position, f"partitionKey {key!r} must have 1 to 256 characters"
+                )
+            key_bytes = key.encode()
+            size = len(data) + len(key_bytes)
+            if size > max_bytes:
+                raise self._entry_error(
+                    position, f"is {size} bytes, above the maximum record size of {max_bytes}"
+                )
+            total += size
+            sizes.append(size)
+            if explicit is None:
+                hashes.append(int.from_bytes(md5(key_bytes, usedforsecurity=False).digest(), "big"))
+            else:
+                hashes.append(parse_hash_key(explicit))
+        if total > MAX_PUT_RECORDS_BYTES:
+            raise InvalidArgument(
+                f"Records size {total} bytes exceeds the PutRecords limit of "
+                f"{MAX_PUT_RECORDS_BYTES} bytes (10 MiB)."
+            )
+        now = self.clock.now()
+        faults = self.faults if self.faults.has_entry_faults else None
+        quotas = self.quotas
+        results: list[PutRecordsResultEntry] = []
+        failed = 0
+        with found.lock:
+            arrival = found.arrival_time(now)
+            starts = found.open_starts
+            shards = found.open_shards
+            if faults is None and not quotas:
+                counter = found.counter
+                for index, (data, key, _) in enumerate(records):
+                    shard = shards[bisect_right(starts, hashes[index]) - 1]
+                    counter += 1
+                    shard.data.append(data)
+                    shard.keys.append(key)
+                    shard.counters.append(counter)
+                    shard.times.append(arrival)
+                    results.append(
+                        PutRecordsResultEntry(
+                            str(SEQUENCE_BASE + counter * SHARD_SLOTS + shard.index),
+                            shard.shard_id,
+                        )
+                    )
+                found.counter = counter
+            else:
+                for index, (data, key, _) in enumerate(records):
+                    shard = shards[bisect_right(starts, hashes[index]) - 1]
+                    fault = faults.entry_fault() if faults is not None else None
+                    if fault is not None:
+                        failed += 1
+                        results.append(PutRecordsResultEntry(None, None, *fault))
+                    elif quotas and not found.write_window(shard).admit(now, sizes[index]):
+                        failed += 1
+                        results.append(
+                            PutRecordsResultEntry(
+                                None,
+                                None,
+                                "ProvisionedThroughputExceededException",
+                                self._throttled(found, shard),
+                            )
+                        )
+                    else:
+                        sequence_number = found.append(shard, data, key, arrival)
+                        results.append(PutRecordsResultEntry(sequence_number, shard.shard_id))
+            if now >= found.next_trim:
+                found.trim(now)
+            return PutRecordsResult(failed, results, found.encryption_type)
 
     # -- reads -----------------------------------------------------------------
+
+    def _position(
+        self,
+        stream: Stream,
+        shard: ShardLog,
+        position_type: str,
+        sequence_number: str | None,
+        timestamp: float | None,
+    ) -> int:
+        """Return the counter from which a reader at this starting position reads."""
+        if position_type not in ITERATOR_TYPES:
+            raise InvalidArgument(
+                f"Invalid ShardIteratorType {position_type!r}: must be one of "
+                f"{', '.join(ITERATOR_TYPES)}."
+            )
+        tip = (shard.ending_counter if shard.ending_counter is not None else stream.counter) + 1
+        first = shard.starting_counter + 1
+        if position_type in ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"):
+            if sequence_number is None:
+                raise InvalidArgument(
+                    f"StartingSequenceNumber is required for ShardIteratorType {position_type}."
+                )
+            counter, index = parse_sequence_number(sequence_number)
+            if index != shard.index:
+                raise InvalidArgument(
+                    f"Invalid StartingSequenceNumber. It encodes shardId-{index:012d}, while it "
+                    f"was used in a call to a shard with {shard.shard_id}"
+                )
+            if not shard.starting_counter <= counter < tip:
+                raise InvalidArgument(
+                    f"StartingSequenceNumber {sequence_number} used in GetShardIterator on shard "
+                    f"{shard.shard_id} in stream {stream.name} under account {self.account_id} "
+                    f"is invalid because it did not come from this stream."
+                )
+            position = counter if position_type == "AT_SEQUENCE_NUMBER" else counter + 1
+            return max(position, first)
+        if sequence_number is not None:
+            raise InvalidArgument(
+                f"StartingSequenceNumber is not allowed with ShardIteratorType {position_type}."
+            )
+        if position_type == "TRIM_HORIZON":
+            return first
+        if position_type == "LATEST":
+            return tip
+        if timestamp is None:
+            raise InvalidArgument("Timestamp is required for ShardIteratorType AT_TIMESTAMP.")
+        index = shard.index_of_time(timestamp)
+        return shard.counters[index] if index < len(shard.counters) else tip
 
     def get_shard_iterator(
         self,
@@ -137,12 +272,65 @@ class Kinesis:
         starting_sequence_number: str | None = None,
         timestamp: float | None = None,
     ) -> str:
-        """GetShardIterator: an opaque iterator valid for five minutes."""
-        raise NotImplementedError
+        """GetShardIterator: an opaque iterator valid for five minutes.
+
+        An AT_TIMESTAMP in the future behaves like LATEST.
+        """
+        self.faults.before_call("GetShardIterator", self.clock)
+        found = self._stream(stream)
+        now = self.clock.now()
+        with found.lock:
+            shard = self._shard(found, shard_id, now)
+            if now >= found.next_trim:
+                found.trim(now)
+            position = self._position(
+                found, shard, shard_iterator_type, starting_sequence_number, timestamp
+            )
+            return self._iterator(found, shard, position, now)
+
+    def _iterator(self, stream: Stream, shard: ShardLog, position: int, now: float) -> str:
+        return self._tokens.encode(
+            "iterator", [stream.name, stream.serial, shard.shard_id, position, now]
+        )
 
     def get_records(self, shard_iterator: str, *, limit: int | None = None) -> GetRecordsResult:
         """GetRecords: up to `limit` (default 10,000) records and at most 10 MiB."""
-        raise NotImplementedError
+        self.faults.before_call("GetRecords", self.clock)
+        check_range(limit, 1, 10_000, "Limit")
+        name, serial, shard_id, position, issued = self._tokens.decode(
+            "iterator", shard_iterator, "ShardIterator"
+        )
+        if not (
+            isinstance(name, str)
+            and isinstance(shard_id, str)
+            and isinstance(position, int)
+            and isinstance(issued, int | float)
+        ):
+            raise InvalidArgument(f"Invalid ShardIterator: {shard_iterator[:64]!r}.")
+        now = self.clock.now()
+        if now - issued > ITERATOR_TTL_SECONDS:
+            raise IteratorExpired(
+                f"Iterator expired. The iterator was created at time {issued} while right now "
+                f"it is {now} which is further in the future than the tolerated delay of "
+                f"{int(ITERATOR_TTL_SECONDS * 1000)} milliseconds."
+            )
+        found = self._streams.get(name)
+        if found is None or found.serial != serial:
+            raise StreamNotFound(name, self.account_id)
+        with found.lock:
+            shard = self._shard(found, shard_id, now)
+            quota = found.read_quota(shard, now) if self.quotas else None
+            if quota is not None and not quota.admit_call(now):
+                raise ThroughputExceeded(self._throttled(found, shard), shard.shard_id)
+            records, position, at_end, millis = found.read(shard, position, limit or 10_000, now)
+            if quota is not None:
+                quota.charge(sum(len(r.data) + len(r.partition_key.encode()) for r in records))
+            return GetRecordsResult(
+                records,
+                None if at_end else self._iterator(found, shard, position, now),
+                millis,
+                found.child_shards(shard) if at_end else None,
+            )
 
     def read_shard(
         self,
@@ -160,7 +348,22 @@ class Kinesis:
         AFTER_SEQUENCE_NUMBER and the batch's continuation sequence number.
         No read quota applies (enhanced fan-out has its own pipe).
         """
-        raise NotImplementedError
+        self.faults.before_call("SubscribeToShard", self.clock)
+        check_range(limit, 1, 10_000, "Limit")
+        found = self._stream(stream)
+        now = self.clock.now()
+        with found.lock:
+            shard = self._shard(found, shard_id, now)
+            position = self._position(
+                found, shard, starting_position_type, sequence_number, timestamp
+            )
+            records, position, at_end, millis = found.read(shard, position, limit, now)
+            return ShardBatch(
+                records,
+                None if at_end else format_sequence_number(position - 1, shard.index),
+                millis,
+                found.child_shards(shard) if at_end else None,
+            )
 
     def list_shards(
         self,
@@ -173,129 +376,63 @@ class Kinesis:
         stream_creation_timestamp: float | None = None,
     ) -> ListShardsResult:
         """ListShards: give `stream` or `next_token`, not both; tokens live 300 seconds."""
-        raise NotImplementedError
-
-    # -- resharding and settings -------------------------------------------------
-
-    def split_shard(self, stream: str, shard_to_split: str, new_starting_hash_key: str) -> None:
-        """SplitShard: two children cover the parent's range, split at the new key."""
-        raise NotImplementedError
-
-    def merge_shards(self, stream: str, shard_to_merge: str, adjacent_shard_to_merge: str) -> None:
-        """MergeShards: one child covers two adjacent open shards."""
-        raise NotImplementedError
-
-    def update_shard_count(
-        self, stream: str, target_shard_count: int, scaling_type: str = "UNIFORM_SCALING"
-    ) -> UpdateShardCountResult:
-        """UpdateShardCount via real splits then merges, ending with uniform ranges."""
-        raise NotImplementedError
-
-    def increase_stream_retention_period(self, stream: str, retention_period_hours: int) -> None:
-        """IncreaseStreamRetentionPeriod (24..8760, not below the current value)."""
-        raise NotImplementedError
-
-    def decrease_stream_retention_period(self, stream: str, retention_period_hours: int) -> None:
-        """DecreaseStreamRetentionPeriod (24..8760, not above the current value)."""
-        raise NotImplementedError
-
-    def start_stream_encryption(
-        self, stream: str, encryption_type: str = "KMS", key_id: str = "alias/aws/kinesis"
-    ) -> None:
-        """StartStreamEncryption: later records report EncryptionType KMS."""
-        raise NotImplementedError
-
-    def stop_stream_encryption(
-        self, stream: str, encryption_type: str = "KMS", key_id: str = "alias/aws/kinesis"
-    ) -> None:
-        """StopStreamEncryption: later records report EncryptionType NONE."""
-        raise NotImplementedError
-
-    def enable_enhanced_monitoring(
-        self, stream: str, shard_level_metrics: Sequence[str]
-    ) -> EnhancedMonitoringResult:
-        """EnableEnhancedMonitoring ("ALL" means every metric)."""
-        raise NotImplementedError
-
-    def disable_enhanced_monitoring(
-        self, stream: str, shard_level_metrics: Sequence[str]
-    ) -> EnhancedMonitoringResult:
-        """DisableEnhancedMonitoring ("ALL" means every metric)."""
-        raise NotImplementedError
-
-    def update_stream_mode(self, stream: str, stream_mode: str) -> None:
-        """UpdateStreamMode: PROVISIONED or ON_DEMAND; the shards stay as they are."""
-        raise NotImplementedError
-
-    def update_max_record_size(self, stream: str, max_record_size_in_kib: int) -> None:
-        """UpdateMaxRecordSize (1024..10240 KiB)."""
-        raise NotImplementedError
-
-    # -- tags ------------------------------------------------------------------
-
-    def add_tags_to_stream(self, stream: str, tags: Mapping[str, str]) -> None:
-        """AddTagsToStream: add or overwrite; a stream holds at most 50 tags."""
-        raise NotImplementedError
-
-    def remove_tags_from_stream(self, stream: str, tag_keys: Sequence[str]) -> None:
-        """RemoveTagsFromStream; unknown keys are ignored."""
-        raise NotImplementedError
-
-    def list_tags_for_stream(
-        self,
-        stream: str,
-        *,
-        exclusive_start_tag_key: str | None = None,
-        limit: int | None = None,
-    ) -> ListTagsResult:
-        """ListTagsForStream, sorted by key, `limit` (default 50) per page."""
-        raise NotImplementedError
-
-    def tag_resource(self, resource_arn: str, tags: Mapping[str, str]) -> None:
-        """TagResource on a stream or consumer ARN."""
-        raise NotImplementedError
-
-    def untag_resource(self, resource_arn: str, tag_keys: Sequence[str]) -> None:
-        """UntagResource on a stream or consumer ARN."""
-        raise NotImplementedError
-
-    def list_tags_for_resource(self, resource_arn: str) -> dict[str, str]:
-        """ListTagsForResource on a stream or consumer ARN."""
-        raise NotImplementedError
-
-    # -- consumers ---------------------------------------------------------------
-
-    def register_stream_consumer(self, stream_arn: str, consumer_name: str) -> Consumer:
-        """RegisterStreamConsumer: at most 20 per stream; reported ACTIVE at once."""
-        raise NotImplementedError
-
-    def describe_stream_consumer(
-        self,
-        *,
-        stream_arn: str | None = None,
-        consumer_name: str | None = None,
-        consumer_arn: str | None = None,
-    ) -> Consumer:
-        """DescribeStreamConsumer by consumer ARN, or by stream ARN and name."""
-        raise NotImplementedError
-
-    def list_stream_consumers(
-        self,
-        stream_arn: str,
-        *,
-        max_results: int | None = None,
-        next_token: str | None = None,
-        stream_creation_timestamp: float | None = None,
-    ) -> ListStreamConsumersResult:
-        """ListStreamConsumers, in registration order, `max_results` (default 100) per page."""
-        raise NotImplementedError
-
-    def deregister_stream_consumer(
-        self,
-        *,
-        stream_arn: str | None = None,
-        consumer_name: str | None = None,
-        consumer_arn: str | None = None,
-    ) -> None:
-        """DeregisterStreamConsumer by consumer ARN, or by stream ARN and name."""
-        raise NotImplementedError
+        self.faults.before_call("ListShards", self.clock)
+        check_range(max_results, 1, 10_000, "MaxResults")
+        now = self.clock.now()
+        if next_token is not None:
+            if stream is not None or exclusive_start_shard_id is not None or shard_filter:
+                raise InvalidArgument(
+                    "NextToken cannot be combined with StreamName, StreamARN, "
+                    "ExclusiveStartShardId or ShardFilter."
+                )
+            name, serial, start, kind, filter_id, filter_time, issued = self._tokens.decode(
+                "shards", next_token, "NextToken"
+            )
+            if not isinstance(issued, int | float) or now - issued > NEXT_TOKEN_TTL_SECONDS:
+                raise NextTokenExpired(f"The NextToken {next_token[:32]}... has expired.")
+            found = self._stream(str(name))
+            if found.serial != serial:
+                raise NextTokenExpired("The stream of this NextToken was deleted.")
+            exclusive_start_shard_id = str(start)
+            if kind is not None:
+                shard_filter = ShardFilter(
+                    str(kind),
+                    None if filter_id is None else str(filter_id),
+                    None if filter_time is None else float(filter_time),
+                )
+        elif stream is None:
+            raise InvalidArgument("Either StreamName/StreamARN or NextToken is required.")
+        else:
+            found = self._stream(stream)
+            if shard_filter is not None:
+                if exclusive_start_shard_id is not None:
+                    raise InvalidArgument(
+                        "ExclusiveStartShardId cannot be combined with ShardFilter."
+                    )
+                listing.check_filter(shard_filter)
+            if (
+                stream_creation_timestamp is not None
+                and stream_creation_timestamp != found.created_at
+            ):
+                raise ResourceNotFound(
+                    f"Stream {found.name} created at {stream_creation_timestamp} not found."
+                )
+        with found.lock:
+            shards = listing.filter_shards(found, shard_filter, now)
+        shards = listing.after(shards, exclusive_start_shard_id)
+        page = shards[: max_results or 1000]
+        token = None
+        if len(shards) > len(page):
+            token = self._tokens.encode(
+                "shards",
+                [
+                    found.name,
+                    found.serial,
+                    page[-1].shard_id,
+                    shard_filter.type if shard_filter else None,
+                    shard_filter.shard_id if shard_filter else None,
+                    shard_filter.timestamp if shard_filter else None,
+                    now,
+                ],
+            )
+        return ListShardsResult([listing.describe_shard(s) for s in page], token)
