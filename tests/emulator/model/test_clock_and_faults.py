@@ -88,7 +88,7 @@ class TestFaults:
         assert 0 < sum(1 for c in outcomes[0] if c) < 50
 
     def test_entry_fault_times_cap(self):
-        """times caps how many entries fail."""
+        """Times caps how many entries fail."""
         self.k.faults.fail_entries(every=1, times=2)
         assert 2 == self.k.put_records("s", entries(5)).failed_record_count
         assert 0 == self.k.put_records("s", entries(5)).failed_record_count

@@ -1,4 +1,5 @@
 import hashlib
+import itertools
 
 import pytest
 from hypothesis import given, settings
@@ -37,7 +38,7 @@ class TestHashRange:
         ranges = HashRange.uniform(count)
         assert 0 == ranges[0].start
         assert MAX_HASH_KEY == ranges[-1].end
-        for left, right in zip(ranges, ranges[1:], strict=False):
+        for left, right in itertools.pairwise(ranges):
             assert left.end + 1 == right.start
         sizes = {r.end - r.start for r in ranges}
         assert max(sizes) - min(sizes) <= 1
