@@ -25,6 +25,7 @@ from eventwire_emulator.model.errors import (
     ModelError,
     NextTokenExpired,
     ResourceInUse,
+    ResourceNotFound,
     StreamNotFound,
     ThroughputExceeded,
 )
@@ -34,6 +35,7 @@ from eventwire_emulator.model.errors import (
 #: fallback for a model error nobody mapped, which is our bug, hence a 500.
 ERROR_TABLE: dict[type[ModelError], tuple[str, int]] = {
     StreamNotFound: ("ResourceNotFoundException", 400),
+    ResourceNotFound: ("ResourceNotFoundException", 400),
     ResourceInUse: ("ResourceInUseException", 400),
     InvalidArgument: ("InvalidArgumentException", 400),
     LimitExceeded: ("LimitExceededException", 400),
@@ -76,7 +78,8 @@ class AwsError:
 
     def body(self) -> bytes:
         """Return the JSON error document: ``{"__type": code, "message": message}``."""
-        return json.dumps({"__type": self.code, "message": self.message}).encode()
+        document = {"__type": self.code, "message": self.message}
+        return json.dumps(document, separators=(",", ":")).encode()
 
 
 def status_for_code(code: str) -> int:
@@ -92,7 +95,7 @@ def aws_error(exc: ModelError) -> AwsError:
         entry = ERROR_TABLE.get(cls)
         if entry is not None:
             code, status = entry
-            return AwsError(code, status, str(exc))
+            return AwsError(code, status, exc.message)
     raise TypeError(f"not a model error: {exc!r}")  # pragma: no cover - ModelError is listed
 
 
