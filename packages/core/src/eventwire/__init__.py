@@ -1,1 +1,104 @@
-"""placeholder."""
+"""eventwire: publish typed events to AWS Kinesis Data Streams through pluggable backends."""
+
+from __future__ import annotations
+
+from importlib.metadata import version as _version
+
+from eventwire.backend import Backend
+from eventwire.cloudevents import encode
+from eventwire.context import PublishContext
+from eventwire.errors import (
+    BackendConnectionError,
+    BackendError,
+    ConfigurationError,
+    DecodeError,
+    DeliveryError,
+    EventDefinitionError,
+    EventwireError,
+    InvalidEventError,
+    InvalidHashKeyError,
+    InvalidPartitionKeyError,
+    InvalidRecordError,
+    MalformedRecordError,
+    PermissionDeniedError,
+    PublisherClosedError,
+    PublishRejectedError,
+    RecordTooLargeError,
+    RegistryError,
+    StreamNotFoundError,
+    ThrottledError,
+    UnknownBackendError,
+    UnknownEventTypeError,
+)
+from eventwire.events import Event
+from eventwire.hookspecs import hookimpl
+from eventwire.keys import check_hash_key, check_partition_key
+from eventwire.plugins import (
+    available_backends,
+    get_plugin_manager,
+    make_plugin_manager,
+    register_plugin,
+    unregister_plugin,
+)
+from eventwire.publisher import Publisher
+from eventwire.records import (
+    DEFAULT_MAX_RECORD_SIZE,
+    MAX_RECORD_SIZE_LIMIT,
+    PublishFailure,
+    PublishReceipt,
+    PublishResult,
+    Record,
+    failure_from,
+    record_for,
+)
+from eventwire.registry import EventRegistry, default_registry
+
+__version__ = _version("eventwire-core")
+
+__all__ = [
+    "DEFAULT_MAX_RECORD_SIZE",
+    "MAX_RECORD_SIZE_LIMIT",
+    "Backend",
+    "BackendConnectionError",
+    "BackendError",
+    "ConfigurationError",
+    "DecodeError",
+    "DeliveryError",
+    "Event",
+    "EventDefinitionError",
+    "EventRegistry",
+    "EventwireError",
+    "InvalidEventError",
+    "InvalidHashKeyError",
+    "InvalidPartitionKeyError",
+    "InvalidRecordError",
+    "MalformedRecordError",
+    "PermissionDeniedError",
+    "PublishContext",
+    "PublishFailure",
+    "PublishReceipt",
+    "PublishRejectedError",
+    "PublishResult",
+    "Publisher",
+    "PublisherClosedError",
+    "Record",
+    "RecordTooLargeError",
+    "RegistryError",
+    "StreamNotFoundError",
+    "ThrottledError",
+    "UnknownBackendError",
+    "UnknownEventTypeError",
+    "__version__",
+    "available_backends",
+    "check_hash_key",
+    "check_partition_key",
+    "default_registry",
+    "encode",
+    "failure_from",
+    "get_plugin_manager",
+    "hookimpl",
+    "make_plugin_manager",
+    "record_for",
+    "register_plugin",
+    "unregister_plugin",
+]

@@ -1,0 +1,66 @@
+"""The backend contract: deliver wire-neutral records, hand back receipts, close."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Self
+
+from eventwire.errors import BackendError
+from eventwire.records import failure_from
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from types import TracebackType
+
+    from eventwire.records import PublishReceipt, PublishResult, Record
+
+
+class Backend(ABC):
+    """Where records go: a stream service, an emulator, or a recorder in tests.
+
+    Subclasses implement ``publish`` and usually a batched ``publish_many``;
+    both must be safe to call from several threads. Errors are eventwire
+    ``BackendError`` subclasses, never a vendor's exception types.
+
+    Attributes:
+        name: the backend's registered name (``"kinesis"``, ``"emulator"``, ...).
+        stream: the stream records are written to.
+    """
+
+    name: str = "backend"
+    stream: str = ""
+
+    @abstractmethod
+    def publish(self, record: Record) -> PublishReceipt:
+        """Deliver one record and return its receipt.
+
+        Raises:
+            BackendError: the record was not delivered.
+        """
+
+    def publish_many(self, records: Sequence[Record]) -> list[PublishResult]:
+        """Deliver ``records``; return one receipt or failure per record, in input order.
+
+        The default sends one at a time; batching backends override it.
+        """
+        results: list[PublishResult] = []
+        for record in records:
+            try:
+                results.append(self.publish(record))
+            except BackendError as exc:
+                results.append(failure_from(record, exc, attempts=1))
+        return results
+
+    def close(self) -> None:  # noqa: B027 - most backends hold nothing to release
+        """Release what the backend holds (clients, connections); idempotent."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,126 @@
+"""Structured-mode CloudEvents 1.0 JSON: events to bytes and bytes back to attributes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from eventwire.errors import InvalidEventError, MalformedRecordError
+
+if TYPE_CHECKING:
+    from eventwire.events import Event
+
+SPECVERSION = "1.0"
+_REQUIRED = ("id", "source", "type", "specversion")
+_OPTIONAL = ("time", "subject", "datacontenttype")
+_CONTEXT_ATTRIBUTES = frozenset({*_REQUIRED, *_OPTIONAL, "data", "dataschema", "data_base64"})
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_ENVELOPE = {"id", "source", "time", "subject", "datacontenttype"}
+_PAYLOAD_EXCLUDE = {*_ENVELOPE, "extensions"}
+
+
+def encode(event: Event, *, source: str | None = None) -> bytes:
+    """Serialize ``event`` as one structured-mode CloudEvents JSON document (UTF-8).
+
+    Args:
+        event: the event.
+        source: the ``source`` to write when the event has none (a Publisher passes its own).
+
+    Raises:
+        InvalidEventError: neither the event nor the caller gives a ``source``.
+    """
+    event_class = type(event)
+    serializer = event.__pydantic_serializer__
+    # Two Rust-side serializations (envelope without its braces, payload) beat building
+    # the document in Python; exclude_none drops an unset subject and source.
+    envelope = serializer.to_json(event, include=_ENVELOPE, exclude_none=True)
+    parts = [event_class.__eventwire_head__, envelope[1:-1]]
+    if event.source is None:
+        if not source:
+            raise InvalidEventError(
+                f"event {event_class.type!r} (id {event.id!r}) has no source; publish it "
+                "through a Publisher (which stamps its configured source) or set source=...",
+                event_type=event_class.type,
+            )
+        parts.append(b',"source":' + _dumps(source).encode())
+    if event.extensions:
+        parts.append(b"," + _dumps(event.extensions).encode()[1:-1])
+    parts += b',"data":', serializer.to_json(event, exclude=_PAYLOAD_EXCLUDE), b"}"
+    return b"".join(parts)
+
+
+def document_head(event_type: str) -> bytes:
+    """The constant start of every document of ``event_type``."""
+    return b'{"specversion":"1.0","type":' + _dumps(event_type).encode() + b","
+
+
+@dataclass(frozen=True, slots=True)
+class StructuredEvent:
+    """A parsed CloudEvents document before it is bound to an event class."""
+
+    event_type: str
+    attributes: dict[str, Any]
+    extensions: dict[str, Any]
+    data: dict[str, Any]
+
+    def to_event(self, event_class: type[Event]) -> Event:
+        """Validate the document into an instance of ``event_class``."""
+        fields = {**self.data, **self.attributes, "extensions": self.extensions}
+        try:
+            return event_class.model_validate(fields)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
+                for err in exc.errors()
+            )
+            raise MalformedRecordError(
+                f"record of type {self.event_type!r} does not match "
+                f"{event_class.__qualname__}: {problems}"
+            ) from None
+
+
+def parse_structured(data: bytes | str) -> StructuredEvent:
+    """Parse structured-mode CloudEvents JSON, checking the attributes CloudEvents requires.
+
+    Raises:
+        MalformedRecordError: not JSON, not an object, or missing/invalid attributes.
+    """
+    try:
+        document = json.loads(data)
+    except (UnicodeDecodeError, ValueError) as exc:
+        preview = bytes(data[:60]) if isinstance(data, bytes) else data[:60].encode()
+        raise MalformedRecordError(
+            f"record is not CloudEvents JSON ({exc}); first bytes: {preview!r}"
+        ) from None
+    if not isinstance(document, dict):
+        raise MalformedRecordError(
+            f"record is JSON but not a CloudEvents object (got {type(document).__name__})"
+        )
+    missing = [name for name in _REQUIRED if name not in document]
+    if missing:
+        raise MalformedRecordError(f"record lacks required CloudEvents attribute(s) {missing}")
+    for name in _REQUIRED:
+        if not isinstance(document[name], str) or not document[name]:
+            raise MalformedRecordError(
+                f"CloudEvents attribute {name!r} must be a non-empty string, got {document[name]!r}"
+            )
+    if document["specversion"] != SPECVERSION:
+        raise MalformedRecordError(
+            f"unsupported CloudEvents specversion {document['specversion']!r} (expected '1.0')"
+        )
+    if "data_base64" in document:
+        raise MalformedRecordError("record carries data_base64; eventwire events carry JSON data")
+    payload = document.get("data", {})
+    if not isinstance(payload, dict):
+        raise MalformedRecordError(
+            f"record data must be a JSON object of event fields, got {type(payload).__name__}"
+        )
+    attributes = {"id": document["id"], "source": document["source"]}
+    for name in _OPTIONAL:
+        if name in document:
+            attributes[name] = document[name]
+    extensions = {k: v for k, v in document.items() if k not in _CONTEXT_ATTRIBUTES}
+    return StructuredEvent(document["type"], attributes, extensions, payload)

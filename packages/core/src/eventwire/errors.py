@@ -1,0 +1,198 @@
+"""The eventwire exception tree: every error the SDK raises on purpose.
+
+::
+
+    EventwireError
+    ├── ConfigurationError (ValueError)
+    │   └── UnknownBackendError (LookupError)
+    ├── EventDefinitionError (TypeError)
+    ├── InvalidEventError (ValueError)
+    │   ├── InvalidPartitionKeyError
+    │   ├── InvalidHashKeyError
+    │   └── RecordTooLargeError
+    ├── DecodeError (ValueError)
+    │   ├── MalformedRecordError
+    │   └── UnknownEventTypeError (LookupError)
+    ├── RegistryError (ValueError)
+    ├── PublishRejectedError
+    ├── PublisherClosedError (RuntimeError)
+    └── BackendError
+        ├── StreamNotFoundError (LookupError)
+        ├── PermissionDeniedError (PermissionError)
+        ├── InvalidRecordError (ValueError)
+        ├── ThrottledError
+        ├── BackendConnectionError (ConnectionError)
+        └── DeliveryError
+
+Backends translate their vendor's errors into the ``BackendError`` branch at
+exactly one boundary, so callers never catch a botocore type.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+
+class EventwireError(Exception):
+    """Root of every error eventwire raises on purpose."""
+
+
+class ConfigurationError(EventwireError, ValueError):
+    """A setting (argument or environment variable) is missing or invalid."""
+
+
+class UnknownBackendError(ConfigurationError, LookupError):
+    """No installed plugin provides a backend of the requested name."""
+
+    def __init__(self, name: str, installed: Iterable[str]) -> None:
+        self.name = name
+        self.installed = tuple(sorted(installed))
+        listed = ", ".join(self.installed) or "none"
+        super().__init__(
+            f"no backend named {name!r} is installed (installed backends: {listed}); "
+            "install the distribution that provides it or pick one of these"
+        )
+
+
+class EventDefinitionError(EventwireError, TypeError):
+    """An ``Event`` subclass is declared wrongly (raised when the class is defined)."""
+
+
+class InvalidEventError(EventwireError, ValueError):
+    """An event cannot be turned into a valid Kinesis record."""
+
+    def __init__(self, message: str, *, event_type: str | None = None) -> None:
+        self.event_type = event_type
+        super().__init__(message)
+
+
+class InvalidPartitionKeyError(InvalidEventError):
+    """A partition key is empty, too long or not a string."""
+
+    def __init__(self, event_type: str, value: object, reason: str) -> None:
+        self.value = value
+        super().__init__(
+            f"event {event_type!r}: invalid partition key {value!r}: {reason}",
+            event_type=event_type,
+        )
+
+
+class InvalidHashKeyError(InvalidEventError):
+    """An explicit hash key is not a decimal integer in [0, 2**128 - 1]."""
+
+    def __init__(self, event_type: str, value: object) -> None:
+        self.value = value
+        super().__init__(
+            f"event {event_type!r}: invalid explicit hash key {value!r}: "
+            "it must be a decimal integer between 0 and 2**128 - 1 "
+            "(340282366920938463463374607431768211455)",
+            event_type=event_type,
+        )
+
+
+class RecordTooLargeError(InvalidEventError):
+    """Data plus partition key exceed the configured maximum record size."""
+
+    def __init__(self, event_type: str, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(
+            f"event {event_type!r}: record is {size} bytes (data + partition key), "
+            f"over the maximum record size of {limit} bytes; shrink the payload or raise "
+            "max_record_size (Kinesis allows up to 10 MiB once the stream is updated)",
+            event_type=event_type,
+        )
+
+
+class DecodeError(EventwireError, ValueError):
+    """Bytes could not be decoded into a typed event."""
+
+
+class MalformedRecordError(DecodeError):
+    """The bytes are not a structured-mode CloudEvents JSON document eventwire can read."""
+
+
+class UnknownEventTypeError(DecodeError, LookupError):
+    """The record's ``type`` is not registered."""
+
+    def __init__(self, event_type: str, known: Iterable[str]) -> None:
+        self.event_type = event_type
+        self.known = tuple(sorted(known))
+        preview = ", ".join(self.known[:10]) or "none"
+        more = f" and {len(self.known) - 10} more" if len(self.known) > 10 else ""
+        super().__init__(
+            f"no event class is registered for type {event_type!r} "
+            f"(registered: {preview}{more}); register it with registry.register(EventClass)"
+        )
+
+
+class RegistryError(EventwireError, ValueError):
+    """Two different event classes claim the same type."""
+
+
+class PublishRejectedError(EventwireError):
+    """A plugin refused to let an event be published."""
+
+    def __init__(self, reason: str, *, event_id: str | None = None) -> None:
+        self.reason = reason
+        self.event_id = event_id
+        super().__init__(f"publish rejected: {reason}")
+
+
+class PublisherClosedError(EventwireError, RuntimeError):
+    """The publisher (or backend) was used after ``close()``."""
+
+
+class BackendError(EventwireError):
+    """A backend could not deliver a record.
+
+    Attributes:
+        backend: name of the backend that failed.
+        stream: the stream it was writing to, when known.
+        code: the service's error code (for Kinesis, the AWS error code), when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        backend: str | None = None,
+        stream: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        self.backend = backend
+        self.stream = stream
+        self.code = code
+        self.message = message
+        super().__init__(message)
+
+
+class StreamNotFoundError(BackendError, LookupError):
+    """The stream does not exist (or is not visible to these credentials)."""
+
+
+class PermissionDeniedError(BackendError, PermissionError):
+    """The credentials lack a permission; ``action`` names the IAM action."""
+
+    def __init__(self, message: str, *, action: str | None = None, **context: str | None) -> None:
+        self.action = action
+        super().__init__(message, **context)
+
+
+class InvalidRecordError(BackendError, ValueError):
+    """The service rejected the record as invalid."""
+
+
+class ThrottledError(BackendError):
+    """The service kept throttling after the retries ran out."""
+
+
+class BackendConnectionError(BackendError, ConnectionError):
+    """The service could not be reached (network failure or timeout)."""
+
+
+class DeliveryError(BackendError):
+    """Any other delivery failure reported by the service."""

@@ -1,0 +1,106 @@
+"""Every eventwire hook; plugins implement them with ``@eventwire.hookimpl``.
+
+Hooks are called with keyword arguments only. A plugin is any object or
+module with ``eventwire_*`` functions marked ``@hookimpl``; it is found through
+the ``eventwire`` entry-point group or registered in code.
+"""
+
+# Hook specifications have no bodies by design; pluggy only reads their signatures.
+# mypy: disable-error-code="empty-body"
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from eventwire.backend import Backend
+    from eventwire.context import PublishContext
+    from eventwire.events import Event
+    from eventwire.records import PublishFailure, PublishReceipt
+
+PROJECT = "eventwire"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# -- backends -----------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def eventwire_make_backend(name: str, options: Mapping[str, object]) -> Backend | None:
+    """Build the backend called ``name``, or return None if this plugin does not provide it.
+
+    Stops at first non-None result.
+
+    Args:
+        name: the backend name asked for (argument or ``EVENTWIRE_BACKEND``).
+        options: settings for the backend: ``stream`` (argument or ``EVENTWIRE_STREAM``,
+            may be None) plus any keyword arguments the caller gave the Publisher.
+            A backend rejects options it does not understand with ``ConfigurationError``.
+
+    Returns:
+        A ready backend, or None.
+    """
+
+
+@hookspec
+def eventwire_list_backends() -> Sequence[str]:
+    """Name the backends this plugin can make.
+
+    Returns:
+        The backend names, used to list what is installed in error messages.
+    """
+
+
+# -- publishing -----------------------------------------------------------------
+
+
+@hookspec
+def eventwire_before_publish(context: PublishContext) -> None:
+    """Inspect, enrich or reject an event before it is encoded.
+
+    Assign a new event to ``context.event`` to enrich it (events are frozen;
+    use ``event.with_extensions(...)`` or ``model_copy``), or call
+    ``context.reject(reason)`` to stop it. Hooks run in registration order,
+    most recently registered first, each seeing the previous hook's event.
+
+    Args:
+        context: the event on its way out, with the backend and stream names.
+    """
+
+
+@hookspec
+def eventwire_before_send(context: PublishContext) -> None:
+    """Inspect, replace or reject the encoded record just before the backend gets it.
+
+    ``context.record`` is set; assign a replacement record to change it, or
+    call ``context.reject(reason)``. The record size limit was checked before
+    this hook; a hook that grows the record is responsible for the limit.
+
+    Args:
+        context: the event and its record.
+    """
+
+
+@hookspec
+def eventwire_after_publish(event: Event, receipt: PublishReceipt) -> None:
+    """Observe a delivered event.
+
+    Args:
+        event: the event as it was published (after enrichment).
+        receipt: where it landed: stream, shard id, sequence number, attempts.
+    """
+
+
+@hookspec
+def eventwire_publish_failed(event: Event | None, failure: PublishFailure) -> None:
+    """Observe an event that was not delivered (rejected, invalid or failed in the backend).
+
+    Args:
+        event: the event, or None when the item given to ``publish_many`` was not an event.
+        failure: the error, the attempts made and the record if one was built.
+    """

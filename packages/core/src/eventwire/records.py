@@ -1,0 +1,136 @@
+"""Wire-neutral values that travel between the Publisher and a backend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, NamedTuple
+
+from eventwire.cloudevents import encode
+from eventwire.errors import RecordTooLargeError
+from eventwire.keys import explicit_hash_key_for, partition_key_for
+
+if TYPE_CHECKING:
+    from eventwire.errors import BackendError, EventwireError
+    from eventwire.events import Event
+
+DEFAULT_MAX_RECORD_SIZE = 1024 * 1024
+"""Kinesis's default maximum record size: data plus partition key, 1 MiB."""
+
+MAX_RECORD_SIZE_LIMIT = 10 * 1024 * 1024
+"""The largest maximum record size a Kinesis stream can be updated to (10 MiB)."""
+
+
+class Record(NamedTuple):
+    """One record ready for a stream: bytes plus the keys that route it (immutable).
+
+    Backends see only records, never event objects, so every backend handles
+    the same bytes the same way. A named tuple because one is built per event
+    on the publish hot path, where it is several times cheaper than a frozen
+    dataclass.
+
+    Attributes:
+        data: the encoded event (structured-mode CloudEvents JSON for eventwire events).
+        partition_key: 1 to 256 Unicode characters; MD5 of its UTF-8 bytes picks the shard.
+        explicit_hash_key: a decimal 128-bit integer that overrides the partition key hash.
+        event_id: the id of the event this record carries, for receipts and failures.
+        event_type: the event's CloudEvents ``type``.
+        ordered: the event class asked for strict ordering per partition key.
+    """
+
+    data: bytes
+    partition_key: str
+    explicit_hash_key: str | None = None
+    event_id: str = ""
+    event_type: str = ""
+    ordered: bool = False
+
+    @property
+    def size(self) -> int:
+        """Bytes counted against the record size limit: data plus UTF-8 partition key."""
+        return len(self.data) + len(self.partition_key.encode())
+
+
+class PublishReceipt(NamedTuple):
+    """Proof that a record was accepted by a stream (immutable; a named tuple for speed)."""
+
+    event_id: str
+    backend: str
+    stream: str
+    shard_id: str
+    sequence_number: str
+    attempts: int = 1
+
+    @property
+    def ok(self) -> Literal[True]:
+        """Always true: a receipt means the record was delivered."""
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class PublishFailure:
+    """An event that was not delivered, and why.
+
+    Attributes:
+        event_id: the id of the event that failed.
+        error: the eventwire error that explains the failure.
+        attempts: how many times delivery was tried (0 if it never left the process).
+        record: the record that was (or would have been) sent, when one was built.
+    """
+
+    event_id: str
+    error: EventwireError
+    attempts: int = 0
+    record: Record | None = None
+
+    @property
+    def ok(self) -> Literal[False]:
+        """Always false: a failure means the record was not delivered."""
+        return False
+
+    @property
+    def code(self) -> str | None:
+        """The service's error code when the backend reported one."""
+        return getattr(self.error, "code", None)
+
+    @property
+    def message(self) -> str:
+        """The error message."""
+        return str(self.error)
+
+
+PublishResult = PublishReceipt | PublishFailure
+"""One entry of ``publish_many``'s answer: a receipt or a failure, never nothing."""
+
+
+def failure_from(record: Record, error: BackendError, attempts: int) -> PublishFailure:
+    """Build the failure for ``record`` that a backend could not deliver."""
+    return PublishFailure(event_id=record.event_id, error=error, attempts=attempts, record=record)
+
+
+def record_for(
+    event: Event, *, max_record_size: int = DEFAULT_MAX_RECORD_SIZE, source: str | None = None
+) -> Record:
+    """Encode ``event`` into a record, checking its keys and size before it leaves the process.
+
+    Raises:
+        InvalidPartitionKeyError: the partition key breaks the Kinesis limits.
+        InvalidHashKeyError: the explicit hash key is not a 128-bit decimal integer.
+        RecordTooLargeError: data plus partition key exceed ``max_record_size``.
+        InvalidEventError: neither the event nor ``source`` gives a source.
+    """
+    event_class = type(event)
+    key = partition_key_for(event)
+    data = encode(event, source=source)
+    # A UTF-8 character takes at most 4 bytes: only encode the key when that bound is too big.
+    if len(data) + 4 * len(key) > max_record_size:
+        size = len(data) + len(key.encode())
+        if size > max_record_size:
+            raise RecordTooLargeError(event_class.type, size, max_record_size)
+    return Record(
+        data=data,
+        partition_key=key,
+        explicit_hash_key=explicit_hash_key_for(event),
+        event_id=event.id,
+        event_type=event_class.type,
+        ordered=event_class.ordered,
+    )
