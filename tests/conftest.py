@@ -1,0 +1,3 @@
+"""Plugins every test folder may use."""
+
+pytest_plugins = ["pytester"]
