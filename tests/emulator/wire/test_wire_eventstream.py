@@ -1,0 +1,206 @@
+"""Event-stream framing and SubscribeToShard, decoded with botocore's own parser."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from botocore.eventstream import EventStreamBuffer, EventStreamMessage
+
+from eventwire_emulator.model import Kinesis, ManualClock
+from eventwire_emulator.wire import SubscriptionPolicy, Wire
+from eventwire_emulator.wire.eventstream import (
+    encode_header,
+    encode_message,
+    event_message,
+    exception_message,
+)
+from tests.emulator.wire.conftest import JSON_HEADERS, TARGET, Client
+
+
+def decode(chunks: Iterator[bytes] | bytes) -> list[EventStreamMessage]:
+    buffer = EventStreamBuffer()
+    for chunk in [chunks] if isinstance(chunks, bytes) else chunks:
+        buffer.add_data(chunk)
+    return list(buffer)
+
+
+class TestFraming:
+    """Messages decode with botocore, CRCs and lengths included."""
+
+    def test_round_trip(self) -> None:
+        (message,) = decode(encode_message([("a", "1"), (":event-type", "Ping")], b"payload"))
+        assert {"a": "1", ":event-type": "Ping"} == message.headers
+        assert b"payload" == message.payload
+
+    def test_several_messages_in_one_buffer(self) -> None:
+        data = event_message("A", b"{}") + event_message("B", b"[]")
+        assert ["A", "B"] == [m.headers[":event-type"] for m in decode(data)]
+
+    def test_byte_at_a_time(self) -> None:
+        data = event_message("A", b'{"x":1}')
+        (message,) = decode(iter([data[i : i + 1] for i in range(len(data))]))
+        assert b'{"x":1}' == message.payload
+
+    def test_event_headers(self) -> None:
+        (message,) = decode(event_message("SubscribeToShardEvent", b"{}"))
+        assert {
+            ":event-type": "SubscribeToShardEvent",
+            ":content-type": "application/json",
+            ":message-type": "event",
+        } == message.headers
+
+    def test_exception_headers(self) -> None:
+        (message,) = decode(exception_message("ResourceNotFoundException", b'{"message":"m"}'))
+        assert "exception" == message.headers[":message-type"]
+        assert "ResourceNotFoundException" == message.headers[":exception-type"]
+
+    def test_total_length_and_prelude(self) -> None:
+        data = encode_message([], b"xyz")
+        assert (len(data), 0) == (int.from_bytes(data[:4], "big"), int.from_bytes(data[4:8], "big"))
+
+    def test_header_value_too_long(self) -> None:
+        with pytest.raises(ValueError, match="too long"):
+            encode_header("h", "x" * 70000)
+
+
+def subscribe(wire: Wire, **members: Any) -> Any:
+    return wire.handle(TARGET + "SubscribeToShard", json.dumps(members).encode(), JSON_HEADERS)
+
+
+@pytest.fixture
+def consumer_arn(client: Client) -> str:
+    client.ok("CreateStream", StreamName="s", ShardCount=1)
+    arn = "arn:aws:kinesis:us-east-1:000000000000:stream/s"
+    return str(
+        client.ok("RegisterStreamConsumer", StreamARN=arn, ConsumerName="c")["Consumer"][
+            "ConsumerARN"
+        ]
+    )
+
+
+def events(messages: list[EventStreamMessage]) -> list[dict[str, Any]]:
+    return [
+        json.loads(m.payload)
+        for m in messages
+        if m.headers[":event-type"] == "SubscribeToShardEvent"
+    ]
+
+
+class TestSubscribeToShard:
+    """A subscription is an initial response, then record events until it ends."""
+
+    def test_reads_records_then_ends_after_five_minutes(
+        self, wire: Wire, client: Client, consumer_arn: str, clock: ManualClock
+    ) -> None:
+        client.ok("PutRecord", StreamName="s", Data="aGk=", PartitionKey="k")
+        start = clock.now()
+        response = subscribe(
+            wire,
+            ConsumerARN=consumer_arn,
+            ShardId="shardId-000000000000",
+            StartingPosition={"Type": "TRIM_HORIZON"},
+        )
+        assert (200, True) == (response.status, response.is_stream)
+        assert "application/vnd.amazon.eventstream" == response.headers["Content-Type"]
+        messages = decode(response.body)
+        assert ("initial-response", b"{}") == (
+            messages[0].headers[":event-type"],
+            messages[0].payload,
+        )
+        first, *rest = events(messages)
+        assert ["aGk="] == [r["Data"] for r in first["Records"]]
+        assert first["Records"][0]["SequenceNumber"] == first["ContinuationSequenceNumber"]
+        assert 0 == first["MillisBehindLatest"]
+        assert all(event["Records"] == [] for event in rest)
+        # Heartbeats every 5 s of model time, for the five minutes a subscription lasts.
+        assert 300 / 5 == pytest.approx(len(rest), abs=1)
+        assert clock.now() - start == pytest.approx(300, abs=1)
+
+    def test_records_put_while_subscribed_arrive(
+        self, wire: Wire, client: Client, consumer_arn: str
+    ) -> None:
+        response = subscribe(
+            wire,
+            ConsumerARN=consumer_arn,
+            ShardId="shardId-000000000000",
+            StartingPosition={"Type": "LATEST"},
+        )
+        body = response.body
+        assert not isinstance(body, bytes)
+        buffer = EventStreamBuffer()
+        for _ in range(2):  # initial-response, first (empty) event
+            buffer.add_data(next(body))
+        client.ok("PutRecord", StreamName="s", Data="aGk=", PartitionKey="k")
+        buffer.add_data(next(body))
+        response.close()
+        assert ["aGk="] == [r["Data"] for r in events(list(buffer))[-1]["Records"]]
+
+    def test_closed_shard_ends_with_child_shards(
+        self, wire: Wire, client: Client, consumer_arn: str
+    ) -> None:
+        client.ok("PutRecord", StreamName="s", Data="aGk=", PartitionKey="k")
+        client.ok(
+            "SplitShard",
+            StreamName="s",
+            ShardToSplit="shardId-000000000000",
+            NewStartingHashKey=str(2**127),
+        )
+        response = subscribe(
+            wire,
+            ConsumerARN=consumer_arn,
+            ShardId="shardId-000000000000",
+            StartingPosition={"Type": "TRIM_HORIZON"},
+        )
+        last = events(decode(response.body))[-1]
+        assert "ContinuationSequenceNumber" not in last
+        assert ["shardId-000000000001", "shardId-000000000002"] == [
+            child["ShardId"] for child in last["ChildShards"]
+        ]
+        assert [["shardId-000000000000"]] * 2 == [c["ParentShards"] for c in last["ChildShards"]]
+
+    def test_stream_deleted_mid_subscription_ends_with_an_exception_event(
+        self, wire: Wire, client: Client, consumer_arn: str
+    ) -> None:
+        response = subscribe(
+            wire,
+            ConsumerARN=consumer_arn,
+            ShardId="shardId-000000000000",
+            StartingPosition={"Type": "LATEST"},
+        )
+        body = response.body
+        assert not isinstance(body, bytes)
+        next(body), next(body)
+        client.ok("DeleteStream", StreamName="s", EnforceConsumerDeletion=True)
+        (message,) = decode(b"".join(body))
+        assert ("exception", "ResourceNotFoundException") == (
+            message.headers[":message-type"],
+            message.headers[":exception-type"],
+        )
+
+    def test_unknown_consumer_is_an_ordinary_error(self, wire: Wire, consumer_arn: str) -> None:
+        response = subscribe(
+            wire,
+            ConsumerARN=consumer_arn.replace("/c:", "/other:"),
+            ShardId="shardId-000000000000",
+            StartingPosition={"Type": "LATEST"},
+        )
+        assert isinstance(response.body, bytes)
+        assert (400, "ResourceNotFoundException") == (
+            response.status,
+            json.loads(response.body)["__type"],
+        )
+
+    def test_policy_shortens_the_subscription(
+        self, client: Client, consumer_arn: str, kinesis: Kinesis
+    ) -> None:
+        wire = Wire(kinesis, subscription=SubscriptionPolicy(duration=10, heartbeat=1))
+        response = subscribe(
+            wire,
+            ConsumerARN=consumer_arn,
+            ShardId="shardId-000000000000",
+            StartingPosition={"Type": "LATEST"},
+        )
+        assert 11 == pytest.approx(len(events(decode(response.body))), abs=1)
