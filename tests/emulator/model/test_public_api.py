@@ -62,3 +62,30 @@ class TestPublicApi:
             "hash_partition_key",
             "parse_hash_key",
         } == set(model.__all__)
+
+
+class TestImportArrows:
+    """The model layer imports only the standard library and itself."""
+
+    def test_stdlib_only(self):
+        """Every import in model/ is stdlib or eventwire_emulator.model."""
+        import ast
+        import sys
+        from pathlib import Path
+
+        offenders = []
+        for path in Path(model.__file__).parent.glob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                for name in names:
+                    top = name.split(".")[0]
+                    inside = name == "eventwire_emulator.model" or name.startswith(
+                        "eventwire_emulator.model."
+                    )
+                    if not inside and top not in sys.stdlib_module_names:
+                        offenders.append(f"{path.name}: {name}")
+        assert [] == offenders
