@@ -48,6 +48,7 @@ from eventwire.records import (
     PublishReceipt,
     PublishResult,
     Record,
+    ShardInfo,
     failure_from,
     record_for,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "Record",
     "RecordTooLargeError",
     "RegistryError",
+    "ShardInfo",
     "StreamNotFoundError",
     "ThrottledError",
     "UnknownBackendError",

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from types import TracebackType
 
-    from eventwire.records import PublishReceipt, PublishResult, Record
+    from eventwire.records import PublishReceipt, PublishResult, Record, ShardInfo
 
 
 class Backend(ABC):
@@ -50,6 +50,17 @@ class Backend(ABC):
             except BackendError as exc:
                 results.append(failure_from(record, exc, attempts=1))
         return results
+
+    def shards(self) -> list[ShardInfo] | None:
+        """The stream's open shards with their hash ranges, or None if the backend has none.
+
+        Shard-aware producers use this to predict where each record goes; a
+        backend without shards (the recording backend) returns None.
+
+        Raises:
+            BackendError: the shard map could not be read.
+        """
+        return None
 
     def close(self) -> None:  # noqa: B027 - most backends hold nothing to release
         """Release what the backend holds (clients, connections); idempotent."""

@@ -98,6 +98,18 @@ class PublishFailure:
         return str(self.error)
 
 
+class ShardInfo(NamedTuple):
+    """An open shard of a stream and the inclusive range of hash keys it owns."""
+
+    shard_id: str
+    starting_hash_key: int
+    ending_hash_key: int
+
+    def owns(self, hash_key: int) -> bool:
+        """Whether ``hash_key`` falls in this shard's range (inclusive at both ends)."""
+        return self.starting_hash_key <= hash_key <= self.ending_hash_key
+
+
 PublishResult = PublishReceipt | PublishFailure
 """One entry of ``publish_many``'s answer: a receipt or a failure, never nothing."""
 

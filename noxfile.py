@@ -1,0 +1,80 @@
+"""Every task of the eventwire workspace: tests, lint, typecheck, integration, bench, demo.
+
+Plain ``nox`` runs what CI runs. Each session installs from the committed
+``uv.lock``, so every run resolves the same versions.
+"""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.default_venv_backend = "uv"
+nox.options.sessions = ["lint", "typecheck", "tests", "integration"]
+nox.options.reuse_existing_virtualenvs = True
+
+PYTHON = "3.11"
+PACKAGES = {
+    "core": "eventwire-core",
+    "kinesis_backend": "eventwire-kinesis",
+    "emulator": "eventwire-emulator",
+}
+SOURCES = [f"packages/{directory}/src" for directory in PACKAGES]
+
+
+def sync(session: nox.Session, *args: str) -> None:
+    """Install exactly what the lock file says for ``args`` into the session's environment."""
+    session.run_install(
+        "uv",
+        "sync",
+        "--frozen",
+        "--exact",
+        *args,
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        external=True,
+    )
+
+
+@nox.session(python=PYTHON)
+@nox.parametrize("package", list(PACKAGES))
+def tests(session: nox.Session, package: str) -> None:
+    """Run one package's tests with only that package's declared dependencies installed."""
+    sync(session, "--package", PACKAGES[package], "--group", "test")
+    session.run("pytest", f"tests/{package}", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def integration(session: nox.Session) -> None:
+    """Cross-package tests: contract suite, entry points, real servers (LocalStack, browsers)."""
+    sync(session, "--all-packages", "--group", "test")
+    session.run("pytest", "tests/contract", "tests/integration", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """Ruff: lint rules and formatting."""
+    sync(session, "--only-group", "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """Mypy --strict over every package's sources."""
+    sync(session, "--all-packages", "--group", "typecheck")
+    session.run("mypy", *SOURCES, "noxfile.py")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks: print throughput and memory numbers and their ratios to baselines."""
+    sync(session, "--all-packages", "--group", "bench")
+    session.run("python", "-m", "benchmarks", *session.posargs, env={"PYTHONPATH": os.getcwd()})
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """Publish typed events to the embedded emulator and read them back."""
+    sync(session, "--all-packages")
+    session.run("python", "-m", "eventwire_emulator.demo", *session.posargs)
