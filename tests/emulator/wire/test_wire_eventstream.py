@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from botocore.eventstream import EventStreamBuffer, EventStreamMessage
@@ -20,6 +20,11 @@ from eventwire_emulator.wire.eventstream import (
 from tests.emulator.wire.conftest import JSON_HEADERS, TARGET, Client
 
 
+def headers(message: EventStreamMessage) -> dict[str, Any]:
+    # botocore-stubs types EventStreamMessage.headers as int; it is a dict.
+    return cast("dict[str, Any]", message.headers)
+
+
 def decode(chunks: Iterator[bytes] | bytes) -> list[EventStreamMessage]:
     buffer = EventStreamBuffer()
     for chunk in [chunks] if isinstance(chunks, bytes) else chunks:
@@ -32,12 +37,12 @@ class TestFraming:
 
     def test_round_trip(self) -> None:
         (message,) = decode(encode_message([("a", "1"), (":event-type", "Ping")], b"payload"))
-        assert {"a": "1", ":event-type": "Ping"} == message.headers
+        assert {"a": "1", ":event-type": "Ping"} == headers(message)
         assert b"payload" == message.payload
 
     def test_several_messages_in_one_buffer(self) -> None:
         data = event_message("A", b"{}") + event_message("B", b"[]")
-        assert ["A", "B"] == [m.headers[":event-type"] for m in decode(data)]
+        assert ["A", "B"] == [headers(m)[":event-type"] for m in decode(data)]
 
     def test_byte_at_a_time(self) -> None:
         data = event_message("A", b'{"x":1}')
@@ -50,12 +55,12 @@ class TestFraming:
             ":event-type": "SubscribeToShardEvent",
             ":content-type": "application/json",
             ":message-type": "event",
-        } == message.headers
+        } == headers(message)
 
     def test_exception_headers(self) -> None:
         (message,) = decode(exception_message("ResourceNotFoundException", b'{"message":"m"}'))
-        assert "exception" == message.headers[":message-type"]
-        assert "ResourceNotFoundException" == message.headers[":exception-type"]
+        assert "exception" == headers(message)[":message-type"]
+        assert "ResourceNotFoundException" == headers(message)[":exception-type"]
 
     def test_total_length_and_prelude(self) -> None:
         data = encode_message([], b"xyz")
@@ -85,7 +90,7 @@ def events(messages: list[EventStreamMessage]) -> list[dict[str, Any]]:
     return [
         json.loads(m.payload)
         for m in messages
-        if m.headers[":event-type"] == "SubscribeToShardEvent"
+        if headers(m)[":event-type"] == "SubscribeToShardEvent"
     ]
 
 
@@ -107,7 +112,7 @@ class TestSubscribeToShard:
         assert "application/vnd.amazon.eventstream" == response.headers["Content-Type"]
         messages = decode(response.body)
         assert ("initial-response", b"{}") == (
-            messages[0].headers[":event-type"],
+            headers(messages[0])[":event-type"],
             messages[0].payload,
         )
         first, *rest = events(messages)
@@ -176,8 +181,8 @@ class TestSubscribeToShard:
         client.ok("DeleteStream", StreamName="s", EnforceConsumerDeletion=True)
         (message,) = decode(b"".join(body))
         assert ("exception", "ResourceNotFoundException") == (
-            message.headers[":message-type"],
-            message.headers[":exception-type"],
+            headers(message)[":message-type"],
+            headers(message)[":exception-type"],
         )
 
     def test_unknown_consumer_is_an_ordinary_error(self, wire: Wire, consumer_arn: str) -> None:
