@@ -11,7 +11,8 @@ from eventwire_emulator.wire.errors import InvalidArgumentError
 from eventwire_emulator.wire.serialize import JsonObject
 
 Params: TypeAlias = dict[str, Any]
-Handler: TypeAlias = Callable[[Kinesis, Params], JsonObject]
+# A handler returns a document to encode, or (on hot paths) the encoded JSON itself.
+Handler: TypeAlias = Callable[[Kinesis, Params], JsonObject | bytes]
 
 _EMPTY: JsonObject = {}
 
@@ -117,22 +118,10 @@ def put_record(kinesis: Kinesis, params: Params) -> JsonObject:
     }
 
 
-def put_records(kinesis: Kinesis, params: Params) -> JsonObject:
-    """PutRecords; ``Records`` holds request-entry tuples (see ``fastpath``)."""
+def put_records(kinesis: Kinesis, params: Params) -> bytes:
+    """PutRecords; ``Records`` holds request-entry tuples (see ``parsing``)."""
     entries: list[PutRecordsRequestEntry] = params["Records"]
-    result = kinesis.put_records(stream_of(params), entries)
-    records: list[JsonObject] = []
-    append = records.append
-    for sequence_number, shard_id, error_code, error_message in result.records:
-        if error_code is None:
-            append({"SequenceNumber": sequence_number, "ShardId": shard_id})
-        else:
-            append({"ErrorCode": error_code, "ErrorMessage": error_message})
-    return {
-        "FailedRecordCount": result.failed_record_count,
-        "Records": records,
-        "EncryptionType": result.encryption_type,
-    }
+    return serialize.put_records_body(kinesis.put_records(stream_of(params), entries))
 
 
 def get_shard_iterator(kinesis: Kinesis, params: Params) -> JsonObject:

@@ -55,9 +55,9 @@ def _headers(content_type: str, length: int | None) -> dict[str, str]:
     return headers
 
 
-def json_response(document: dict[str, Any]) -> WireResponse:
-    """Return a 200 response carrying a JSON document."""
-    body = _dumps(document).encode()
+def json_response(document: dict[str, Any] | bytes) -> WireResponse:
+    """Return a 200 response carrying a JSON document (or one already encoded)."""
+    body = document if isinstance(document, bytes) else _dumps(document).encode()
     return WireResponse(200, _headers(JSON_CONTENT_TYPE, len(body)), body)
 
 

@@ -7,6 +7,7 @@ numbers as decimal strings; optional members are omitted when the model has none
 from __future__ import annotations
 
 import binascii
+import json
 from typing import Any
 
 from eventwire_emulator.model import (
@@ -14,6 +15,7 @@ from eventwire_emulator.model import (
     Consumer,
     GetRecordsResult,
     HashRange,
+    PutRecordsResult,
     Record,
     Shard,
     ShardBatch,
@@ -23,6 +25,8 @@ from eventwire_emulator.model import (
 )
 
 JsonObject = dict[str, Any]
+
+_string = json.JSONEncoder(ensure_ascii=True).encode
 
 
 def b64(data: bytes) -> str:
@@ -171,3 +175,23 @@ def tag_list(tags: list[tuple[str, str]] | dict[str, str]) -> list[JsonObject]:
     """TagList: ``[{"Key": ..., "Value": ...}]``."""
     pairs = tags.items() if isinstance(tags, dict) else tags
     return [{"Key": key, "Value": value} for key, value in pairs]
+
+
+def put_records_body(result: PutRecordsResult) -> bytes:
+    """PutRecordsOutput, encoded directly: the hot path of 500-entry batches.
+
+    Sequence numbers (digits) and shard ids (``shardId-`` and digits) are issued by the
+    model and need no escaping; error codes and messages go through the JSON encoder.
+    """
+    parts: list[str] = []
+    append = parts.append
+    for sequence_number, shard_id, error_code, error_message in result.records:
+        if error_code is None:
+            append(f'{{"SequenceNumber":"{sequence_number}","ShardId":"{shard_id}"}}')
+        else:
+            code, message = _string(error_code), _string(error_message or "")
+            append(f'{{"ErrorCode":{code},"ErrorMessage":{message}}}')
+    return (
+        f'{{"FailedRecordCount":{int(result.failed_record_count)},"Records":[{",".join(parts)}],'
+        f'"EncryptionType":{_string(result.encryption_type)}}}'
+    ).encode()
