@@ -1,0 +1,110 @@
+"""Routing: Kinesis POSTs go to the wire layer; GETs under /viewer serve the data viewer."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+from urllib.parse import parse_qs
+
+from eventwire_emulator.model import ModelError
+from eventwire_emulator.server.http11 import Request, Response, error_response
+from eventwire_emulator.server.viewer_data import KEEP_PER_SHARD, ViewerData
+from eventwire_emulator.wire import Wire, aws_error
+
+VIEWER_PREFIX = "/viewer"
+_STATIC = {
+    "/viewer": ("viewer.html", "text/html; charset=utf-8"),
+    "/viewer/": ("viewer.html", "text/html; charset=utf-8"),
+    "/viewer/viewer.js": ("viewer.js", "text/javascript; charset=utf-8"),
+    "/viewer/viewer.css": ("viewer.css", "text/css; charset=utf-8"),
+}
+# Records are untrusted: besides inserting them only as text, forbid inline script.
+_PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+        "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+
+
+def _static(name: str) -> bytes:
+    return resources.files("eventwire_emulator.server").joinpath("static", name).read_bytes()
+
+
+def _json(status: int, document: dict[str, Any]) -> Response:
+    body = json.dumps(document, separators=(",", ":")).encode()
+    return Response(
+        status,
+        {
+            "Content-Type": "application/json",
+            "Content-Length": str(len(body)),
+            **_PAGE_HEADERS,
+        },
+        body,
+    )
+
+
+class EmulatorApp:
+    """The server's one app: the Kinesis API plus the viewer; thread-safe."""
+
+    def __init__(self, wire: Wire) -> None:
+        self.wire = wire
+        self.viewer = ViewerData(wire.kinesis)
+        self._static = {path: (_static(name), kind) for path, (name, kind) in _STATIC.items()}
+
+    def __call__(self, request: Request) -> Response:
+        """Answer one request."""
+        method = request.method
+        if method == "POST":
+            if request.path.startswith(VIEWER_PREFIX):
+                return error_response(405, "MethodNotAllowedException", "The viewer is GET only.")
+            return self.kinesis(request)
+        if method in ("GET", "HEAD"):
+            return self.get(request)
+        return error_response(
+            405, "MethodNotAllowedException", f"Method {method} is not supported; Kinesis is POST."
+        )
+
+    def kinesis(self, request: Request) -> Response:
+        """Pass a Kinesis API request to the wire layer."""
+        headers = request.headers
+        answer = self.wire.handle(headers.get("x-amz-target"), request.body, headers)
+        return Response(answer.status, answer.headers, answer.body, answer.close)
+
+    def get(self, request: Request) -> Response:
+        """Serve the viewer page, its assets and its JSON API."""
+        path = request.path
+        if path == "/":
+            return Response(302, {"Location": "/viewer", "Content-Length": "0"})
+        static = self._static.get(path)
+        if static is not None:
+            body, kind = static
+            return Response(
+                200, {"Content-Type": kind, "Content-Length": str(len(body)), **_PAGE_HEADERS}, body
+            )
+        if path == "/viewer/api/streams":
+            return _json(200, self.viewer.streams())
+        if path == "/viewer/api/records":
+            return self._records(request)
+        if path == "/health":
+            return _json(200, {"status": "ok"})
+        return error_response(404, "NotFoundException", f"Nothing is served at {path!r}.")
+
+    def _records(self, request: Request) -> Response:
+        query = parse_qs(request.query)
+        stream = query.get("stream", [""])[0]
+        shard = query.get("shard", [""])[0]
+        limit_text = query.get("limit", ["50"])[0]
+        if not stream or not shard:
+            return error_response(400, "ValidationException", "Give stream and shard.")
+        if not limit_text.isdigit():
+            return error_response(400, "ValidationException", f"Invalid limit {limit_text!r}.")
+        limit = min(int(limit_text), KEEP_PER_SHARD)
+        try:
+            return _json(200, self.viewer.records(stream, shard, limit))
+        except ModelError as exc:
+            error = aws_error(exc)
+            return error_response(error.status, error.code, error.message)

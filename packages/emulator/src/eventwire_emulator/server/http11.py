@@ -1,0 +1,276 @@
+"""A lean HTTP/1.1 connection loop: parse requests, call an app, write responses.
+
+One thread serves one connection for its whole keep-alive life, so a client that
+reuses its connection (every AWS SDK does) costs no thread start per request.
+Requests are framed by Content-Length or chunked transfer coding; anything the
+loop cannot frame is answered with an AWS-shaped 4xx and the connection closed,
+because after a framing error the next request's start is unknown.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import BinaryIO, cast
+
+#: Longest request line or header line accepted.
+MAX_LINE = 16 * 1024
+#: Most header lines accepted in one request.
+MAX_HEADERS = 100
+#: Largest request body accepted: a full PutRecords (10 MiB of data, base64) fits.
+DEFAULT_MAX_BODY = 16 * 1024 * 1024
+
+#: How long and how much to drain from a client after refusing its request.
+LINGER_SECONDS = 2.0
+LINGER_BYTES = 64 * 1024 * 1024
+
+_REASONS = {status.value: status.phrase for status in HTTPStatus}
+
+
+@dataclass(slots=True)
+class Request:
+    """One parsed request; header names are lower-case."""
+
+    method: str
+    target: str
+    version: str
+    headers: dict[str, str]
+    body: bytes = b""
+
+    @property
+    def path(self) -> str:
+        """The request target without its query string."""
+        return self.target.partition("?")[0]
+
+    @property
+    def query(self) -> str:
+        """The query string, without the ``?``."""
+        return self.target.partition("?")[2]
+
+
+@dataclass(slots=True)
+class Response:
+    """A response: a complete body, or an iterator of chunks sent as they come."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes | Iterator[bytes] = b""
+    #: Called when a streamed body ends early (client gone, server stopping).
+    on_abort: Callable[[], None] | None = field(default=None, repr=False)
+
+
+App = Callable[[Request], Response]
+
+
+class HttpError(Exception):
+    """A request the connection loop cannot frame; answered, then the connection closes."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def error_response(status: int, code: str, message: str) -> Response:
+    """Return an AWS JSON-protocol error: ``{"__type": code, "message": message}``."""
+    body = json.dumps({"__type": code, "message": message}, separators=(",", ":")).encode()
+    return Response(
+        status,
+        {"Content-Type": "application/x-amz-json-1.1", "Content-Length": str(len(body))},
+        body,
+    )
+
+
+def _readline(rfile: BinaryIO) -> bytes:
+    line = rfile.readline(MAX_LINE + 1)
+    if len(line) > MAX_LINE:
+        raise HttpError(431, "BadRequestException", f"A header line exceeds {MAX_LINE} bytes.")
+    return line
+
+
+def _read_head(rfile: BinaryIO) -> Request | None:
+    """Read a request line and headers; None when the client closed between requests."""
+    line = _readline(rfile)
+    # RFC 9112 section 2.2: ignore at least one empty line before a request line.
+    while line in (b"\r\n", b"\n"):
+        line = _readline(rfile)
+    if not line:
+        return None
+    parts = line.split()
+    if len(parts) != 3 or not parts[2].startswith(b"HTTP/1."):
+        raise HttpError(400, "BadRequestException", f"Malformed request line {line[:80]!r}.")
+    method, target, version = (part.decode("latin-1") for part in parts)
+    headers: dict[str, str] = {}
+    while True:
+        line = _readline(rfile)
+        if line in (b"\r\n", b"\n"):
+            break
+        if not line:
+            raise HttpError(400, "BadRequestException", "The request headers ended early.")
+        if len(headers) >= MAX_HEADERS:
+            raise HttpError(431, "BadRequestException", f"More than {MAX_HEADERS} headers.")
+        name, colon, value = line.decode("latin-1").partition(":")
+        name = name.strip().lower()
+        if not colon or not name or " " in name:
+            raise HttpError(400, "BadRequestException", f"Malformed header line {line[:80]!r}.")
+        value = value.strip()
+        # Repeated headers fold into one comma-separated value (RFC 9110 section 5.3).
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return Request(method, target, version, headers)
+
+
+def _too_large(max_body: int) -> HttpError:
+    return HttpError(
+        413,
+        "RequestEntityTooLargeException",
+        f"The request body exceeds the emulator's limit of {max_body} bytes.",
+    )
+
+
+def _read_chunked(rfile: BinaryIO, max_body: int) -> bytes:
+    parts: list[bytes] = []
+    total = 0
+    while True:
+        size_line = _readline(rfile).split(b";", 1)[0].strip()
+        try:
+            size = int(size_line, 16)
+        except ValueError:
+            raise HttpError(
+                400, "SerializationException", f"Malformed chunk size {size_line[:20]!r}."
+            ) from None
+        if size < 0:
+            raise HttpError(400, "SerializationException", "Negative chunk size.")
+        if size == 0:
+            # Skip trailer fields up to the final empty line.
+            while _readline(rfile) not in (b"\r\n", b"\n", b""):
+                pass
+            return b"".join(parts)
+        total += size
+        if total > max_body:
+            raise _too_large(max_body)
+        chunk = rfile.read(size)
+        if len(chunk) != size or _readline(rfile) not in (b"\r\n", b"\n"):
+            raise HttpError(400, "SerializationException", "The chunked body ended early.")
+        parts.append(chunk)
+
+
+def _read_body(request: Request, rfile: BinaryIO, wfile: socket.socket, max_body: int) -> bytes:
+    headers = request.headers
+    encoding = headers.get("transfer-encoding")
+    length_text = headers.get("content-length")
+    if encoding is not None:
+        if encoding.lower() != "chunked" or length_text is not None:
+            raise HttpError(
+                400, "SerializationException", f"Unsupported Transfer-Encoding {encoding!r}."
+            )
+        _continue(headers, wfile)
+        return _read_chunked(rfile, max_body)
+    if length_text is None:
+        if request.method in ("POST", "PUT", "PATCH"):
+            raise HttpError(411, "MissingContentLength", "A request body needs Content-Length.")
+        return b""
+    if not length_text.isdigit():
+        raise HttpError(400, "SerializationException", f"Invalid Content-Length {length_text!r}.")
+    length = int(length_text)
+    if length > max_body:
+        # Refused before reading: the body is never buffered.
+        raise _too_large(max_body)
+    if length == 0:
+        return b""
+    _continue(headers, wfile)
+    body = rfile.read(length)
+    if len(body) != length:
+        raise HttpError(400, "SerializationException", "The request body ended early.")
+    return body
+
+
+def _continue(headers: dict[str, str], sock: socket.socket) -> None:
+    if headers.get("expect", "").lower() == "100-continue":
+        sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+
+def _head(status: int, headers: dict[str, str], close: bool) -> bytes:
+    lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}\r\n"]
+    lines.extend(f"{name}: {value}\r\n" for name, value in headers.items())
+    if close:
+        lines.append("Connection: close\r\n")
+    lines.append("\r\n")
+    return "".join(lines).encode("latin-1")
+
+
+def _send(sock: socket.socket, response: Response, close: bool, head_only: bool) -> None:
+    body = response.body
+    if isinstance(body, bytes):
+        head = _head(response.status, response.headers, close)
+        sock.sendall(head if head_only else head + body)
+        return
+    headers = dict(response.headers)
+    headers["Transfer-Encoding"] = "chunked"
+    sock.sendall(_head(response.status, headers, close))
+    finished = False
+    try:
+        for chunk in body:
+            if chunk:
+                sock.sendall(b"%x\r\n%b\r\n" % (len(chunk), chunk))
+        sock.sendall(b"0\r\n\r\n")
+        finished = True
+    finally:
+        if not finished and response.on_abort is not None:
+            response.on_abort()
+
+
+def _linger(sock: socket.socket) -> None:
+    """Discard what the client is still sending, briefly, so it can read our answer.
+
+    Closing a socket with unread input makes the kernel send a reset, which can
+    destroy the error response before the client reads it (e.g. a refused large body).
+    """
+    sock.shutdown(socket.SHUT_WR)
+    sock.settimeout(LINGER_SECONDS)
+    budget = LINGER_BYTES
+    while budget > 0 and (chunk := sock.recv(64 * 1024)):
+        budget -= len(chunk)
+
+
+def _keep_alive(request: Request) -> bool:
+    connection = request.headers.get("connection", "").lower()
+    if request.version == "HTTP/1.0":
+        return "keep-alive" in connection
+    return "close" not in connection
+
+
+def serve_connection(sock: socket.socket, app: App, max_body: int = DEFAULT_MAX_BODY) -> None:
+    """Serve requests on one connection until the client closes it or framing fails.
+
+    Never raises: socket errors end the connection quietly, since the client is gone.
+    """
+    rfile = cast(BinaryIO, sock.makefile("rb", buffering=64 * 1024))
+    try:
+        while True:
+            try:
+                request = _read_head(rfile)
+                if request is None:
+                    return
+                request.body = _read_body(request, rfile, sock, max_body)
+            except HttpError as exc:
+                _send(sock, error_response(exc.status, exc.code, exc.message), True, False)
+                _linger(sock)
+                return
+            response = app(request)
+            keep = _keep_alive(request)
+            _send(sock, response, not keep, request.method == "HEAD")
+            if not keep:
+                return
+    except (OSError, ValueError):
+        # OSError: reset, broken pipe, timeout or the server shutting the socket down;
+        # ValueError: the buffered reader was closed under us during shutdown.
+        return
+    finally:
+        rfile.close()
+        with contextlib.suppress(OSError):
+            sock.close()

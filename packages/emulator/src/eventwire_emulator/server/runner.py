@@ -1,0 +1,168 @@
+"""EmulatorServer: a listening socket, one thread per connection, a clean stop."""
+
+from __future__ import annotations
+
+import contextlib
+import selectors
+import socket
+import threading
+from types import TracebackType
+
+from eventwire_emulator.model import Kinesis
+from eventwire_emulator.server.app import EmulatorApp
+from eventwire_emulator.server.http11 import DEFAULT_MAX_BODY, App, serve_connection
+from eventwire_emulator.wire import SubscriptionPolicy, Wire
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 4567
+#: Idle keep-alive connections are closed after this many seconds.
+IDLE_TIMEOUT = 300.0
+
+
+class HttpServer:
+    """Serve an app over HTTP/1.1 on a background accept thread.
+
+    ``port=0`` picks a free port; ``port`` tells which. Connections get a thread
+    each for their keep-alive life (not one per request). ``stop()`` closes the
+    listener and every open connection, and is safe to call twice.
+    """
+
+    def __init__(
+        self,
+        app: App,
+        *,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        max_body: int = DEFAULT_MAX_BODY,
+    ) -> None:
+        self.app = app
+        self.max_body = max_body
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._listener = socket.socket(family, socket.SOCK_STREAM)
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self._listener.bind((host, port))
+            self._listener.listen(128)
+        except OSError:
+            self._listener.close()
+            raise
+        self.host = host
+        self.port: int = self._listener.getsockname()[1]
+        self._wake_read, self._wake_write = socket.socketpair()
+        self._connections: set[socket.socket] = set()
+        self._threads: set[threading.Thread] = set()
+        self._lock = threading.Lock()
+        self._stopping = False
+        self._accept_thread = threading.Thread(
+            target=self._accept_loop, name=f"emulator-accept-{self.port}", daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        """The base URL clients use, e.g. ``http://127.0.0.1:4567``."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> HttpServer:
+        """Start accepting connections; returns self."""
+        self._accept_thread.start()
+        return self
+
+    def _accept_loop(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._listener, selectors.EVENT_READ)
+            selector.register(self._wake_read, selectors.EVENT_READ)
+            while not self._stopping:
+                for key, _ in selector.select():
+                    if key.fileobj is self._wake_read:
+                        return
+                    try:
+                        conn, _ = self._listener.accept()
+                    except OSError:
+                        continue
+                    self._spawn(conn)
+
+    def _spawn(self, conn: socket.socket) -> None:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn.settimeout(IDLE_TIMEOUT)
+        thread = threading.Thread(
+            target=self._serve, args=(conn,), name="emulator-connection", daemon=True
+        )
+        with self._lock:
+            if self._stopping:
+                conn.close()
+                return
+            self._connections.add(conn)
+            self._threads.add(thread)
+        thread.start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        try:
+            serve_connection(conn, self.app, self.max_body)
+        finally:
+            with self._lock:
+                self._connections.discard(conn)
+                self._threads.discard(threading.current_thread())
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop accepting, close open connections and wait up to `timeout` for threads."""
+        with self._lock:
+            if self._stopping:
+                return
+            self._stopping = True
+            connections = list(self._connections)
+            threads = list(self._threads)
+        self._wake_write.send(b"x")
+        if self._accept_thread.is_alive():
+            self._accept_thread.join(timeout)
+        self._listener.close()
+        for conn in connections:
+            # shutdown (not close) wakes a thread blocked in recv on this socket.
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+        for thread in threads:
+            thread.join(timeout)
+        self._wake_read.close()
+        self._wake_write.close()
+
+    def __enter__(self) -> HttpServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class EmulatorServer(HttpServer):
+    """The Kinesis HTTP API and the data viewer, served from one model.
+
+    ``quotas`` switches the model's shard quotas (None leaves the model as it is).
+    """
+
+    def __init__(
+        self,
+        kinesis: Kinesis | None = None,
+        *,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        quotas: bool | None = None,
+        subscription: SubscriptionPolicy | None = None,
+        max_body: int = DEFAULT_MAX_BODY,
+    ) -> None:
+        self.kinesis = kinesis if kinesis is not None else Kinesis()
+        if quotas is not None:
+            self.kinesis.quotas = quotas
+        self.wire = Wire(self.kinesis, subscription=subscription)
+        super().__init__(EmulatorApp(self.wire), host=host, port=port, max_body=max_body)
+
+    def start(self) -> EmulatorServer:
+        """Start accepting connections; returns self."""
+        super().start()
+        return self
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
