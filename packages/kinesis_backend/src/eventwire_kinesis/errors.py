@@ -1,0 +1,178 @@
+"""The one boundary where botocore errors and AWS error codes become eventwire errors.
+
+::
+
+    AWS error code / botocore exception       eventwire error
+    ResourceNotFoundException                 StreamNotFoundError (names stream and region)
+    AccessDeniedException                     PermissionDeniedError(action="kinesis:PutRecords")
+    KMSAccessDeniedException                  PermissionDeniedError(action="kms:GenerateDataKey")
+    UnrecognizedClientException, ... (creds)  PermissionDeniedError
+    NoCredentialsError                        PermissionDeniedError
+    ValidationException, InvalidArgumentException,
+    ParamValidationError                      InvalidRecordError
+    ProvisionedThroughputExceededException,
+    KMSThrottlingException, ThrottlingException,
+    LimitExceededException                    ThrottledError (once retries ran out)
+    EndpointConnectionError, ConnectTimeoutError,
+    ReadTimeoutError, ConnectionClosedError   BackendConnectionError
+    anything else (InternalFailure, KMS...)   DeliveryError
+
+Every function here returns the eventwire error; callers ``raise ... from`` the
+botocore exception, so no botocore type crosses the public API.
+"""
+
+from __future__ import annotations
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    HTTPClientError,
+    NoCredentialsError,
+    ParamValidationError,
+)
+from botocore.exceptions import ConnectionError as BotoConnectionError
+
+from eventwire import (
+    BackendConnectionError,
+    BackendError,
+    DeliveryError,
+    InvalidRecordError,
+    PermissionDeniedError,
+    StreamNotFoundError,
+    ThrottledError,
+)
+
+BACKEND = "kinesis"
+
+BOTO_ERRORS = (ClientError, BotoCoreError)
+"""What boto3 calls raise; the backend catches these and nothing broader."""
+
+RETRYABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "KMSThrottlingException",
+        "ThrottlingException",
+        "LimitExceededException",
+        "InternalFailure",
+        "InternalFailureException",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+    }
+)
+"""Codes worth another attempt: throttling and transient service failures."""
+
+THROTTLING_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "KMSThrottlingException",
+        "ThrottlingException",
+        "LimitExceededException",
+    }
+)
+INVALID_CODES = frozenset({"ValidationException", "InvalidArgumentException"})
+CREDENTIAL_CODES = frozenset(
+    {
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "ExpiredTokenException",
+        "InvalidSignatureException",
+        "MissingAuthenticationToken",
+        "IncompleteSignature",
+    }
+)
+
+
+class Target:
+    """Where a call went, for messages: backend name, stream and region."""
+
+    __slots__ = ("backend", "region", "stream")
+
+    def __init__(self, stream: str, region: str, backend: str = BACKEND) -> None:
+        self.stream = stream
+        self.region = region
+        self.backend = backend
+
+
+def error_for_code(
+    code: str, message: str, target: Target, *, action: str, note: str = ""
+) -> BackendError:
+    """The eventwire error for an AWS error ``code`` reported by ``action`` (kinesis:PutRecords).
+
+    Used both for whole-call errors and for the per-entry failures PutRecords reports;
+    ``note`` (such as how many attempts were made) is added to the message.
+    """
+    if note:
+        message = f"{message}; {note}"
+    context: dict[str, str | None] = {
+        "backend": target.backend,
+        "stream": target.stream,
+        "code": code,
+    }
+    where = f"stream {target.stream!r} in region {target.region}"
+    if code == "ResourceNotFoundException":
+        return StreamNotFoundError(
+            f"{where} was not found ({code}: {message}); create it, or check the stream "
+            "name (EVENTWIRE_STREAM) and the region (AWS_REGION / AWS_DEFAULT_REGION)",
+            **context,
+        )
+    if code == "AccessDeniedException":
+        return PermissionDeniedError(
+            f"the credentials may not call {action} on {where} ({code}: {message}); "
+            f"grant {action} on the stream's ARN (see the least-privilege policy in the docs)",
+            action=action,
+            **context,
+        )
+    if code == "KMSAccessDeniedException":
+        return PermissionDeniedError(
+            f"the credentials may not use the KMS key that encrypts {where} ({code}: "
+            f"{message}); grant kms:GenerateDataKey on that key",
+            action="kms:GenerateDataKey",
+            **context,
+        )
+    if code in CREDENTIAL_CODES:
+        return PermissionDeniedError(
+            f"AWS rejected the credentials used for {where} ({code}: {message}); check "
+            "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN or AWS_PROFILE",
+            **context,
+        )
+    if code in INVALID_CODES:
+        return InvalidRecordError(f"{where} rejected the record ({code}: {message})", **context)
+    if code in THROTTLING_CODES:
+        return ThrottledError(
+            f"{where} kept throttling after the retries ran out ({code}: {message}); "
+            "slow down, add shards, or raise max_attempts / retry_deadline",
+            **context,
+        )
+    return DeliveryError(f"{where} did not accept the record ({code}: {message})", **context)
+
+
+def translate(exc: Exception, target: Target, *, action: str, note: str = "") -> BackendError:
+    """The eventwire error for an exception a boto3 call raised; re-raise it ``from exc``.
+
+    Anything that is not a botocore error is a bug in this backend or in botocore
+    and is reported as a ``DeliveryError`` that keeps the original as its cause.
+    """
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code") or "Unknown")
+        message = str(error.get("Message") or exc)
+        return error_for_code(code, message, target, action=action, note=note)
+    where = f"stream {target.stream!r} in region {target.region}"
+    context: dict[str, str | None] = {"backend": target.backend, "stream": target.stream}
+    if isinstance(exc, BotoConnectionError | HTTPClientError):
+        return BackendConnectionError(
+            f"could not reach Kinesis for {where}: {exc}; check the network, the endpoint "
+            "URL and the connect/read timeouts",
+            **context,
+        )
+    if isinstance(exc, NoCredentialsError):
+        return PermissionDeniedError(
+            f"no AWS credentials were found for {action} on {where}; set AWS_ACCESS_KEY_ID "
+            "and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run where an IAM role is available",
+            action=action,
+            **context,
+        )
+    if isinstance(exc, ParamValidationError):
+        return InvalidRecordError(f"{where}: botocore rejected the request: {exc}", **context)
+    kind = "botocore" if isinstance(exc, BotoCoreError) else "unexpected"
+    return DeliveryError(f"{action} on {where} failed ({kind} error): {exc!r}", **context)
