@@ -40,8 +40,11 @@ def key_getter(source: KeySource) -> Callable[[Event], object]:
 
 def check_partition_key(event_type: str, value: object) -> str:
     """Return ``value`` as a partition key, or raise ``InvalidPartitionKeyError``."""
+    # The common cases first, without the general conversions below.
     if type(value) is str and 0 < len(value) <= MAX_PARTITION_KEY_LENGTH:
-        return value  # the common case, checked without the general conversions below
+        return value
+    if type(value) is int:
+        return str(value)
     text = _key_text(value)
     if text is None:
         raise InvalidPartitionKeyError(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
 from eventwire.backend import Backend
 from eventwire.context import PublishContext
@@ -116,7 +116,7 @@ class Publisher:
         """
         self._check_open()
         try:
-            event, record = self._prepare(event)
+            event, record = self._prepare(event, self._active_hooks())
         except EventwireError as exc:
             self._report_failure(event if isinstance(event, Event) else None, exc, None, 0)
             raise
@@ -144,9 +144,11 @@ class Publisher:
         ready: list[Event] = []
         records: list[Record] = []
         positions: list[int] = []
+        # Which hooks have implementations is read once per batch, not once per event.
+        active = self._active_hooks()
         for position, event in enumerate(events):
             try:
-                prepared, record = self._prepare(event)
+                prepared, record = self._prepare(event, active)
             except EventwireError as exc:
                 failure = self._report_failure(
                     event if isinstance(event, Event) else None, exc, None, 0
@@ -164,7 +166,7 @@ class Publisher:
                     f"{len(records)} records; this is a bug in the backend",
                     backend=self.backend.name,
                 )
-            observe = bool(self._hooks.eventwire_after_publish.get_hookimpls())
+            observe = active.after_publish
             for position, event, result in zip(positions, ready, delivered, strict=True):
                 results[position] = result
                 if isinstance(result, PublishFailure):
@@ -173,25 +175,34 @@ class Publisher:
                     self._hooks.eventwire_after_publish(event=event, receipt=result)
         return [result for result in results if result is not None]
 
-    def _prepare(self, event: object) -> tuple[Event, Record]:
+    def _active_hooks(self) -> _ActiveHooks:
+        hooks = self._hooks
+        return _ActiveHooks(
+            before_publish=bool(hooks.eventwire_before_publish.get_hookimpls()),
+            before_send=bool(hooks.eventwire_before_send.get_hookimpls()),
+            after_publish=bool(hooks.eventwire_after_publish.get_hookimpls()),
+            publish_failed=bool(hooks.eventwire_publish_failed.get_hookimpls()),
+        )
+
+    def _prepare(self, event: object, active: _ActiveHooks) -> tuple[Event, Record]:
         if not isinstance(event, Event):
             raise InvalidEventError(
                 f"only eventwire.Event instances can be published, not {type(event).__name__}"
             )
         hooks = self._hooks
         context: PublishContext | None = None
-        if event.source is None and self._observed():
+        if event.source is None and active.any:
             # Hooks must see the event as it is published; without hooks the encoder
             # writes the source itself, sparing a model copy on the hot path.
             event = event.model_copy(update={"source": self.settings.source})
-        if hooks.eventwire_before_publish.get_hookimpls():
+        if active.before_publish:
             context = PublishContext(event, self.backend.name, self.backend.stream)
             hooks.eventwire_before_publish(context=context)
             event = _checked_event(context.event)
         record = record_for(
             event, max_record_size=self.settings.max_record_size, source=self.settings.source
         )
-        if hooks.eventwire_before_send.get_hookimpls():
+        if active.before_send:
             context = context or PublishContext(event, self.backend.name, self.backend.stream)
             context.event, context.record = event, record
             hooks.eventwire_before_send(context=context)
@@ -201,15 +212,6 @@ class Publisher:
                 )
             record = context.record
         return event, record
-
-    def _observed(self) -> bool:
-        hooks = self._hooks
-        return bool(
-            hooks.eventwire_before_publish.get_hookimpls()
-            or hooks.eventwire_before_send.get_hookimpls()
-            or hooks.eventwire_after_publish.get_hookimpls()
-            or hooks.eventwire_publish_failed.get_hookimpls()
-        )
 
     def _report_failure(
         self, event: Event | None, error: EventwireError, record: Record | None, attempts: int
@@ -247,6 +249,19 @@ class Publisher:
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
         return f"<Publisher backend={self.backend.name!r} stream={self.backend.stream!r} {state}>"
+
+
+class _ActiveHooks(NamedTuple):
+    """Which publishing hooks have implementations right now."""
+
+    before_publish: bool
+    before_send: bool
+    after_publish: bool
+    publish_failed: bool
+
+    @property
+    def any(self) -> bool:
+        return self.before_publish or self.before_send or self.after_publish or self.publish_failed
 
 
 def _checked_event(event: object) -> Event:
