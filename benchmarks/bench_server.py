@@ -1,0 +1,212 @@
+"""Emulator HTTP server: single-threaded boto3 throughput against a canned-response ceiling.
+
+Both servers run in their own process (so client and server use different cores):
+the emulator via ``python -m eventwire_emulator serve``, and a minimal socket server
+that answers every request with one fixed, valid response per operation. boto3
+against the canned server is boto3's own ceiling on this machine; the emulator's
+rates are reported as fractions of it. Targets: put_record >= 85 % of the ceiling,
+put_records (500 a call) >= 60 %, and no slow-down as the stream grows to 200,000
+records (the last 10 % of calls at >= 90 % of the rate of the first 10 %).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+STREAM = "bench"
+SHARDS = 4
+PUT_RECORD_CALLS = 4000
+PUT_RECORDS_CALLS = 400  # x 500 = 200,000 records
+BATCH = 500
+ROUNDS = 2  # each measurement is repeated and the best kept, to damp noise
+
+_SEQ = "49000000000000000000000000000000000000000000000000000001"
+
+
+def _canned_bodies() -> dict[str, bytes]:
+    entry = {"SequenceNumber": _SEQ, "ShardId": "shardId-000000000000"}
+    return {
+        "Kinesis_20131202.PutRecord": json.dumps(
+            {**entry, "EncryptionType": "NONE"}, separators=(",", ":")
+        ).encode(),
+        "Kinesis_20131202.PutRecords": json.dumps(
+            {"FailedRecordCount": 0, "Records": [entry] * BATCH, "EncryptionType": "NONE"},
+            separators=(",", ":"),
+        ).encode(),
+    }
+
+
+def _canned_connection(conn: socket.socket, bodies: dict[str, bytes]) -> None:
+    """Answer requests on one keep-alive connection with fixed bodies; minimal parsing."""
+    responses = {
+        target: (
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\n"
+            b"x-amzn-RequestId: 00000000-0000-0000-0000-000000000000\r\n"
+            b"Content-Length: %d\r\n\r\n%b" % (len(body), body)
+        )
+        for target, body in bodies.items()
+    }
+    buffer = b""
+    with conn:
+        while True:
+            while b"\r\n\r\n" not in buffer:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                buffer += chunk
+            head, _, buffer = buffer.partition(b"\r\n\r\n")
+            length = int(re.search(rb"(?i)content-length:\s*(\d+)", head).group(1))  # type: ignore[union-attr]  # boto3 always sends it
+            while len(buffer) < length:
+                buffer += conn.recv(65536)
+            buffer = buffer[length:]
+            target = re.search(rb"(?i)x-amz-target:\s*(\S+)", head).group(1).decode()  # type: ignore[union-attr]  # boto3 always sends it
+            conn.sendall(responses[target])
+
+
+def canned_main() -> None:
+    """Child process: serve canned responses on a free loopback port, print it, run until killed."""
+    bodies = _canned_bodies()
+    listener = socket.create_server(("127.0.0.1", 0))
+    print(f"canned server on http://127.0.0.1:{listener.getsockname()[1]}", flush=True)
+    while True:
+        conn, _ = listener.accept()
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        threading.Thread(target=_canned_connection, args=(conn, bodies), daemon=True).start()
+
+
+def _start(args: list[str]) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, *args],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    match = re.search(r"http://127\.0\.0\.1:\d+", line)
+    if match is None:
+        process.kill()
+        process.wait()
+        raise RuntimeError(f"server did not start: {line!r}")
+    return process, match.group(0)
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+def _client(url: str) -> Any:
+    return boto3.session.Session().client(
+        "kinesis",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+
+
+def _put_record_rate(client: Any) -> float:
+    data = b'{"type":"bench","n":1}' * 4
+    for n in range(200):  # warm up: connection, model loading, caches
+        client.put_record(StreamName=STREAM, Data=data, PartitionKey=f"k{n}")
+    best = 0.0
+    for _ in range(ROUNDS):
+        started = time.perf_counter()
+        for n in range(PUT_RECORD_CALLS):
+            client.put_record(StreamName=STREAM, Data=data, PartitionKey=f"k{n}")
+        best = max(best, PUT_RECORD_CALLS / (time.perf_counter() - started))
+    return best
+
+
+def _batch(offset: int) -> list[dict[str, Any]]:
+    return [
+        {"Data": b'{"type":"bench","n":%d}' % (offset + n), "PartitionKey": f"key-{offset + n}"}
+        for n in range(BATCH)
+    ]
+
+
+def _put_records_rates(client: Any, calls: int) -> list[float]:
+    """Records/s of each call, in order."""
+    batches = [_batch(n * BATCH) for n in range(8)]
+    rates = []
+    for n in range(calls):
+        started = time.perf_counter()
+        answer = client.put_records(StreamName=STREAM, Records=batches[n % len(batches)])
+        rates.append(BATCH / (time.perf_counter() - started))
+        assert 0 == answer["FailedRecordCount"]
+    return rates
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values)
+
+
+def run() -> None:
+    """Measure the ceiling and the emulator, print rates and ratios against the targets."""
+    canned, canned_url = _start(["-m", "benchmarks.bench_server", "canned"])
+    try:
+        client = _client(canned_url)
+        ceiling_put = _put_record_rate(client)
+        _put_records_rates(client, 20)
+        ceiling_batch = max(_mean(_put_records_rates(client, 100)) for _ in range(ROUNDS))
+        client.close()
+    finally:
+        _stop(canned)
+    emulator, emulator_url = _start(
+        ["-m", "eventwire_emulator", "serve", "--port", "0", "--quotas", "off",
+         "--stream", f"{STREAM}:{SHARDS}"]
+    )  # fmt: skip
+    try:
+        client = _client(emulator_url)
+        put = _put_record_rate(client)
+        client.delete_stream(StreamName=STREAM)
+        client.create_stream(StreamName=STREAM, ShardCount=SHARDS)
+        rates = _put_records_rates(client, PUT_RECORDS_CALLS)
+        client.close()
+    finally:
+        _stop(emulator)
+    tenth = len(rates) // 10
+    first, last = _mean(rates[:tenth]), _mean(rates[-tenth:])
+    batch = _mean(rates)
+    rows = [
+        ("put_record calls/s", ceiling_put, put, 0.85),
+        ("put_records records/s (500 a call)", ceiling_batch, batch, 0.60),
+    ]
+    print(f"{'':38} {'ceiling':>10} {'emulator':>10} {'ratio':>7} {'target':>7}")
+    for name, ceiling, ours, target in rows:
+        verdict = "ok" if ours / ceiling >= target else "BELOW"
+        print(
+            f"{name:38} {ceiling:10.0f} {ours:10.0f} {ours / ceiling:7.0%} {target:7.0%} {verdict}"
+        )
+    growth = last / first
+    print(
+        f"growth to {PUT_RECORDS_CALLS * BATCH:,} records: first 10 % {first:.0f} rec/s, "
+        f"last 10 % {last:.0f} rec/s, ratio {growth:.0%} (target 90 %) "
+        f"{'ok' if growth >= 0.9 else 'BELOW'}"
+    )
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["canned"]:
+        canned_main()
+    else:
+        run()
