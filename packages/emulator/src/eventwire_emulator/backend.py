@@ -9,6 +9,7 @@ from eventwire import (
     Backend,
     BackendError,
     ConfigurationError,
+    PublisherClosedError,
     PublishReceipt,
     ShardInfo,
     failure_from,
@@ -76,6 +77,7 @@ class EmulatorBackend(Backend):
         self.stream = stream
         self._last_by_key: dict[str, str] = {}
         self._order_lock = threading.Lock()
+        self._closed = False
         if create_stream:
             try:
                 self.kinesis.create_stream(stream, shard_count)
@@ -114,6 +116,7 @@ class EmulatorBackend(Backend):
 
     def publish(self, record: Record) -> PublishReceipt:
         """PutRecord, chaining SequenceNumberForOrdering for ordered records."""
+        self._check_open()
         ordering = None
         if record.ordered:
             self._order_lock.acquire()
@@ -139,6 +142,7 @@ class EmulatorBackend(Backend):
 
     def publish_many(self, records: Sequence[Record]) -> list[PublishResult]:
         """PutRecords in chunks of at most 500 records and 10 MiB; one result per record."""
+        self._check_open()
         results: list[PublishResult] = []
         start = 0
         while start < len(records):
@@ -181,6 +185,14 @@ class EmulatorBackend(Backend):
                 )
                 results.append(failure_from(record, error, attempts=1))
         return results
+
+    def close(self) -> None:
+        """Refuse further records; the emulator and its streams stay as they are."""
+        self._closed = True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise PublisherClosedError(f"the emulator backend for stream {self.stream!r} is closed")
 
     def shards(self) -> list[ShardInfo]:
         """The stream's open shards with their hash key ranges."""
