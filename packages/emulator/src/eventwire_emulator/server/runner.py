@@ -53,6 +53,8 @@ class HttpServer:
         self._threads: set[threading.Thread] = set()
         self._lock = threading.Lock()
         self._stopping = False
+        #: Connections accepted so far; keep-alive clients make one for many requests.
+        self.accepted = 0
         self._accept_thread = threading.Thread(
             target=self._accept_loop, name=f"emulator-accept-{self.port}", daemon=True
         )
@@ -94,6 +96,7 @@ class HttpServer:
                 return
             self._connections.add(conn)
             self._threads.add(thread)
+            self.accepted += 1
         thread.start()
 
     def _serve(self, conn: socket.socket) -> None:
