@@ -14,16 +14,17 @@ class TestPublicSurface:
         expected = [
             "DEFAULT_MAX_RECORD_SIZE", "MAX_RECORD_SIZE_LIMIT", "Backend",
             "BackendConnectionError", "BackendError", "ConfigurationError", "DecodeError",
-            "DeliveryError", "Event", "EventDefinitionError", "EventRegistry", "EventwireError",
+            "DeliveryError", "DeliveryTimeoutError", "Event", "EventDefinitionError", "EventRegistry", "EventwireError",
             "InvalidEventError", "InvalidHashKeyError", "InvalidPartitionKeyError",
             "InvalidRecordError", "MalformedRecordError", "PermissionDeniedError",
-            "PublishContext", "PublishFailure", "PublishReceipt", "PublishRejectedError",
+            "Producer", "ProducerFullError", "ProducerSettings", "ProducerStats", "PublishContext", "PublishFailure", "PublishReceipt", "PublishRejectedError",
             "PublishResult", "Publisher", "PublisherClosedError", "Record", "RecordTooLargeError",
             "RegistryError", "ShardInfo", "StreamNotFoundError", "ThrottledError",
-            "UnknownBackendError", "UnknownEventTypeError", "__version__", "available_backends",
+            "UnknownBackendError", "UnknownEventTypeError", "UserRecord", "__version__", "aggregate",
+            "available_backends",
             "check_hash_key",
-            "check_partition_key", "default_registry", "encode", "failure_from",
-            "get_plugin_manager", "hookimpl", "make_plugin_manager", "record_for",
+            "check_partition_key", "deaggregate", "default_registry", "encode", "failure_from",
+            "get_plugin_manager", "hookimpl", "is_aggregated", "make_plugin_manager", "record_for",
             "register_plugin", "unregister_plugin",
         ]  # fmt: skip
         assert expected == eventwire.__all__
@@ -48,7 +49,7 @@ class TestErrorTree:
             for name in eventwire.__all__
             if name.endswith("Error") and isinstance(getattr(eventwire, name), type)
         ]
-        assert 21 == len(errors)
+        assert 23 == len(errors)
         assert all(issubclass(error, eventwire.EventwireError) for error in errors)
 
     def test_builtin_bases(self) -> None:

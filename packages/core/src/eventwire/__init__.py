@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import version as _version
 
+from eventwire.aggregation import UserRecord, aggregate, deaggregate, is_aggregated
 from eventwire.backend import Backend
 from eventwire.cloudevents import encode
 from eventwire.context import PublishContext
@@ -13,6 +14,7 @@ from eventwire.errors import (
     ConfigurationError,
     DecodeError,
     DeliveryError,
+    DeliveryTimeoutError,
     EventDefinitionError,
     EventwireError,
     InvalidEventError,
@@ -21,6 +23,7 @@ from eventwire.errors import (
     InvalidRecordError,
     MalformedRecordError,
     PermissionDeniedError,
+    ProducerFullError,
     PublisherClosedError,
     PublishRejectedError,
     RecordTooLargeError,
@@ -40,6 +43,7 @@ from eventwire.plugins import (
     register_plugin,
     unregister_plugin,
 )
+from eventwire.producer import Producer, ProducerSettings, ProducerStats
 from eventwire.publisher import Publisher
 from eventwire.records import (
     DEFAULT_MAX_RECORD_SIZE,
@@ -65,6 +69,7 @@ __all__ = [
     "ConfigurationError",
     "DecodeError",
     "DeliveryError",
+    "DeliveryTimeoutError",
     "Event",
     "EventDefinitionError",
     "EventRegistry",
@@ -75,6 +80,10 @@ __all__ = [
     "InvalidRecordError",
     "MalformedRecordError",
     "PermissionDeniedError",
+    "Producer",
+    "ProducerFullError",
+    "ProducerSettings",
+    "ProducerStats",
     "PublishContext",
     "PublishFailure",
     "PublishReceipt",
@@ -90,15 +99,19 @@ __all__ = [
     "ThrottledError",
     "UnknownBackendError",
     "UnknownEventTypeError",
+    "UserRecord",
     "__version__",
+    "aggregate",
     "available_backends",
     "check_hash_key",
     "check_partition_key",
+    "deaggregate",
     "default_registry",
     "encode",
     "failure_from",
     "get_plugin_manager",
     "hookimpl",
+    "is_aggregated",
     "make_plugin_manager",
     "record_for",
     "register_plugin",

@@ -16,6 +16,7 @@
     ├── RegistryError (ValueError)
     ├── PublishRejectedError
     ├── PublisherClosedError (RuntimeError)
+    ├── ProducerFullError
     └── BackendError
         ├── StreamNotFoundError (LookupError)
         ├── PermissionDeniedError (PermissionError)
@@ -23,6 +24,7 @@
         ├── ThrottledError
         ├── BackendConnectionError (ConnectionError)
         └── DeliveryError
+            └── DeliveryTimeoutError (TimeoutError)
 
 Backends translate their vendor's errors into the ``BackendError`` branch at
 exactly one boundary, so callers never catch a botocore type.
@@ -146,6 +148,24 @@ class PublisherClosedError(EventwireError, RuntimeError):
     """The publisher (or backend) was used after ``close()``."""
 
 
+class ProducerFullError(EventwireError):
+    """A producer's buffer had no room for a record (at once, or within the block timeout).
+
+    Attributes:
+        records: user records the buffer held.
+        nbytes: bytes the buffer held.
+    """
+
+    def __init__(self, records: int, nbytes: int, limit_records: int, limit_bytes: int) -> None:
+        self.records = records
+        self.nbytes = nbytes
+        super().__init__(
+            f"the producer's buffer is full ({records} of {limit_records} records, {nbytes} of "
+            f"{limit_bytes} bytes); publish more slowly, raise buffer_records/buffer_bytes, "
+            "or use when_full='block' with a longer block_timeout"
+        )
+
+
 class BackendError(EventwireError):
     """A backend could not deliver a record.
 
@@ -196,3 +216,16 @@ class BackendConnectionError(BackendError, ConnectionError):
 
 class DeliveryError(BackendError):
     """Any other delivery failure reported by the service."""
+
+
+class DeliveryTimeoutError(DeliveryError, TimeoutError):
+    """A record was not delivered before its deadline (the record TTL, or ``close``'s timeout).
+
+    Attributes:
+        ambiguous: a request carrying the record was still unanswered, so it may
+            have been delivered after all.
+    """
+
+    def __init__(self, message: str, *, ambiguous: bool = False, **context: str | None) -> None:
+        self.ambiguous = ambiguous
+        super().__init__(message, code="Timeout", **context)

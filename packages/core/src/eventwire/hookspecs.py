@@ -104,3 +104,73 @@ def eventwire_publish_failed(event: Event | None, failure: PublishFailure) -> No
         event: the event, or None when the item given to ``publish_many`` was not an event.
         failure: the error, the attempts made and the record if one was built.
     """
+
+
+# -- producer metrics -------------------------------------------------------------
+#
+# Called by ``Producer`` and ``AsyncProducer`` on their sender, never once per record on
+# the publishing path except ``eventwire_producer_queued``; counts are user records
+# (what callers published), bytes are data plus partition key.
+
+
+@hookspec
+def eventwire_producer_queued(stream: str, records: int, nbytes: int) -> None:
+    """Observe user records accepted into a producer's buffer.
+
+    Args:
+        stream: the stream the producer writes to.
+        records: how many user records were queued.
+        nbytes: their bytes.
+    """
+
+
+@hookspec
+def eventwire_producer_batch(stream: str, records: int, user_records: int, fill: float) -> None:
+    """Observe one PutRecords request about to be sent.
+
+    Args:
+        stream: the stream the producer writes to.
+        records: Kinesis records in the request (an aggregated record counts once).
+        user_records: user records they carry.
+        fill: how full the request is, 0 to 1: the larger of records/500 and bytes/5 MiB.
+    """
+
+
+@hookspec
+def eventwire_producer_sent(
+    stream: str, records: int, nbytes: int, latencies: Sequence[float]
+) -> None:
+    """Observe user records delivered by one request.
+
+    Args:
+        stream: the stream the producer writes to.
+        records: how many user records were delivered.
+        nbytes: their bytes.
+        latencies: seconds from ``publish`` to delivery, one per user record.
+    """
+
+
+@hookspec
+def eventwire_producer_retried(stream: str, records: int, nbytes: int, code: str | None) -> None:
+    """Observe user records put back in the queue after a retryable failure.
+
+    Args:
+        stream: the stream the producer writes to.
+        records: how many user records will be sent again.
+        nbytes: their bytes.
+        code: the service's error code (``ProvisionedThroughputExceededException`` when
+            throttled), or None.
+    """
+
+
+@hookspec
+def eventwire_producer_failed(stream: str, records: int, nbytes: int, code: str | None) -> None:
+    """Observe user records that will not be delivered (their futures hold failures).
+
+    Args:
+        stream: the stream the producer writes to.
+        records: how many user records failed.
+        nbytes: their bytes.
+        code: the error code (the service's, or ``"Timeout"`` for records past their
+            deadline or cut off by ``close``), or None.
+    """

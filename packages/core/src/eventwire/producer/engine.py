@@ -1,0 +1,495 @@
+"""The producer's state machine: buffer, per-shard queues, batch building and retries.
+
+No threads and no I/O here: the caller passes the time in and does the sending,
+so the same engine drives the threaded and the asyncio producer, and tests can
+step it deterministically. Not thread-safe; the producers hold a lock around it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from eventwire.aggregation import Aggregator
+from eventwire.errors import (
+    BackendConnectionError,
+    BackendError,
+    DeliveryTimeoutError,
+    EventwireError,
+    InvalidRecordError,
+    PermissionDeniedError,
+    PublisherClosedError,
+    StreamNotFoundError,
+    ThrottledError,
+)
+from eventwire.producer.pacing import ShardPacer
+from eventwire.producer.settings import MAX_BATCH_BYTES, MAX_BATCH_RECORDS
+from eventwire.producer.shardmap import ShardMap, hash_key_of
+from eventwire.producer.stats import ProducerStats
+from eventwire.records import PublishFailure, PublishReceipt, PublishResult, Record
+
+if TYPE_CHECKING:
+    from eventwire.events import Event
+    from eventwire.producer.metrics import Metrics
+    from eventwire.producer.settings import ProducerSettings
+    from eventwire.records import ShardInfo
+
+THROTTLING_CODES = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "KMSThrottlingException"}
+)
+FATAL_CODES = frozenset(
+    {
+        "ValidationException",
+        "InvalidArgumentException",
+        "AccessDeniedException",
+        "ResourceNotFoundException",
+        "KMSAccessDeniedException",
+        "KMSDisabledException",
+        "KMSInvalidStateException",
+        "KMSNotFoundException",
+        "KMSOptInRequired",
+    }
+)
+_SHARD_ID = re.compile(r"shardId-\d+")
+
+Resolved = list[tuple["Pending", PublishResult]]
+"""User records whose outcome is settled, with their results, for the caller to hand out."""
+
+
+class Pending:
+    """One user record in the producer: its record, future and delivery bookkeeping."""
+
+    __slots__ = (
+        "ambiguous",
+        "attempts",
+        "deadline",
+        "done",
+        "event",
+        "future",
+        "published_at",
+        "queue",
+        "record",
+        "seq",
+        "size",
+    )
+
+    def __init__(
+        self, record: Record, future: Any, published_at: float, event: Event | None = None
+    ) -> None:
+        self.record = record
+        self.future = future
+        self.event = event
+        self.published_at = published_at
+        self.size = record.size
+        self.seq = 0
+        self.attempts = 0
+        self.deadline: float | None = None
+        self.queue: str | None = None
+        self.done = False
+        self.ambiguous = False
+
+
+class Batch:
+    """One PutRecords request: the Kinesis records, and the user records each one carries."""
+
+    __slots__ = ("groups", "records", "shards")
+
+    def __init__(self) -> None:
+        self.records: list[Record] = []
+        self.groups: list[list[Pending]] = []
+        self.shards: list[str | None] = []
+
+    @property
+    def user_records(self) -> int:
+        """How many user records the request carries."""
+        return sum(len(group) for group in self.groups)
+
+    def pending(self) -> list[Pending]:
+        """Every user record in the request."""
+        return [item for group in self.groups for item in group]
+
+
+class Engine:
+    """Buffers user records per predicted shard and builds paced, ordered requests.
+
+    Per partition key, delivery order is publish order, retries included: a
+    request never carries two Kinesis records with the same partition key (an
+    aggregated record may hold many user records of one key, in order), only one
+    request is in flight, and a failed record goes back to the front of its queue.
+    """
+
+    def __init__(
+        self,
+        settings: ProducerSettings,
+        stream: str,
+        max_record_size: int,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.stream = stream
+        self.max_record_size = max_record_size
+        self.aggregation_bytes = min(settings.aggregation_bytes, max_record_size)
+        self.stats = ProducerStats()
+        self.queues: dict[str | None, deque[Pending]] = {}
+        self.shard_map: ShardMap | None = None
+        self.pacers: dict[str, ShardPacer] = {}
+        self.refresh_wanted = settings.pace or settings.aggregate
+        self.in_flight: Batch | None = None
+        self.held_records = 0
+        self.held_bytes = 0
+        self.queued_records = 0
+        self.queued_bytes = 0
+        self.paused_until = 0.0
+        self._retry_delay = 0.0
+        self._seq = 0
+        self._turn = 0
+
+    # -- the buffer -----------------------------------------------------------------
+
+    def has_room(self, size: int) -> bool:
+        """Whether a user record of ``size`` bytes fits the buffer (an empty buffer takes any)."""
+        if self.held_records == 0:
+            return True
+        settings = self.settings
+        return (
+            self.held_records < settings.buffer_records
+            and self.held_bytes + size <= settings.buffer_bytes
+        )
+
+    @property
+    def idle(self) -> bool:
+        """Nothing is queued or in flight."""
+        return self.held_records == 0
+
+    def add(self, item: Pending) -> None:
+        """Queue ``item`` behind the records published before it."""
+        self._seq += 1
+        item.seq = self._seq
+        if self.settings.record_ttl is not None:
+            item.deadline = item.published_at + self.settings.record_ttl
+        item.queue = self._queue_for(item.record)
+        queue = self.queues.get(item.queue)
+        if queue is None:
+            queue = self.queues[item.queue] = deque()
+        queue.append(item)
+        self.held_records += 1
+        self.held_bytes += item.size
+        self.queued_records += 1
+        self.queued_bytes += item.size
+        self.stats.queued_records += 1
+        self.stats.queued_bytes += item.size
+
+    def _queue_for(self, record: Record) -> str | None:
+        if self.shard_map is not None:
+            return self.shard_map.shard_for(hash_key_of(record))
+        if self.settings.aggregate:
+            # Without a shard map only records with one hash key surely share a shard.
+            return f"hash:{hash_key_of(record)}"
+        return None
+
+    # -- the shard map ---------------------------------------------------------------
+
+    def apply_shards(self, shards: list[ShardInfo] | None, now: float) -> None:
+        """Adopt a freshly read shard map and re-sort queued records onto its shards."""
+        self.refresh_wanted = False
+        self.stats.shard_map_refreshes += 1
+        self.shard_map = ShardMap(shards) if shards else None
+        if self.shard_map is not None and self.settings.pace:
+            kept = {sid: p for sid, p in self.pacers.items() if sid in self.shard_map.ids}
+            for shard_id in self.shard_map.ids - kept.keys():
+                kept[shard_id] = ShardPacer(now, self.settings.utilization)
+            self.pacers = kept
+        items = sorted(
+            (item for queue in self.queues.values() for item in queue), key=lambda i: i.seq
+        )
+        self.queues = {}
+        for item in items:
+            item.queue = self._queue_for(item.record)
+            self.queues.setdefault(item.queue, deque()).append(item)
+
+    def _check_shard(self, shard_id: str | None) -> None:
+        if (
+            shard_id is not None
+            and self.shard_map is not None
+            and shard_id not in self.shard_map.ids
+        ):
+            self.refresh_wanted = True
+
+    # -- building requests ---------------------------------------------------------------
+
+    def take(self, now: float, force: bool) -> Batch | float | None:
+        """The next request to send, or seconds to wait for one, or None when empty.
+
+        Without ``force`` a request goes out once a full one is queued or the
+        oldest record has lingered long enough; pacing applies either way.
+        """
+        if self.queued_records == 0 or self.in_flight is not None:
+            return None
+        if now < self.paused_until:
+            return self.paused_until - now
+        settings = self.settings
+        if (
+            not force
+            and self.queued_records < settings.batch_records
+            and self.queued_bytes < settings.batch_bytes
+        ):
+            oldest = min(queue[0].published_at for queue in self.queues.values() if queue)
+            if oldest + settings.linger > now:
+                return oldest + settings.linger - now
+        batch = Batch()
+        taken_bytes = 0
+        seen: set[str] = set()
+        names = list(self.queues)
+        start = self._turn % len(names)
+        self._turn += 1
+        for name in names[start:] + names[:start]:
+            queue = self.queues[name]
+            pacer = self.pacers.get(name) if name is not None else None
+            taken_bytes = self._take_from(queue, name, pacer, batch, taken_bytes, seen, now)
+            if not queue:
+                del self.queues[name]
+            if len(batch.records) >= settings.batch_records:
+                break
+        if not batch.records:
+            return self._wait(now)
+        self.in_flight = batch
+        count = batch.user_records
+        self.queued_records -= count
+        self.queued_bytes -= sum(item.size for item in batch.pending())
+        self.stats.requests += 1
+        self.stats.kinesis_records += len(batch.records)
+        return batch
+
+    def _take_from(
+        self,
+        queue: deque[Pending],
+        name: str | None,
+        pacer: ShardPacer | None,
+        batch: Batch,
+        taken_bytes: int,
+        seen: set[str],
+        now: float,
+    ) -> int:
+        settings = self.settings
+        aggregate = settings.aggregate
+        skipped: list[Pending] = []
+        scan = 4 * settings.batch_records
+        aggregator: Aggregator | None = None
+        current_keys: set[str] = set()
+        while queue and scan > 0 and len(batch.records) < settings.batch_records:
+            scan -= 1
+            item = queue[0]
+            key = item.record.partition_key
+            if key in seen:
+                skipped.append(queue.popleft())
+                continue
+            if aggregate and item.size <= self.aggregation_bytes:
+                if aggregator is not None:
+                    grown = aggregator.size_with(item.record)
+                    if grown <= self.aggregation_bytes and (
+                        taken_bytes + grown <= settings.batch_bytes
+                    ):
+                        aggregator.add(queue.popleft().record)
+                        batch.groups[-1].append(item)
+                        current_keys.add(key)
+                        continue
+                    taken_bytes = self._close_aggregate(aggregator, batch, pacer, taken_bytes)
+                    seen |= current_keys
+                    current_keys = set()
+                    aggregator = None
+                    if key in seen:
+                        continue  # re-examined with the updated seen set on the next turn
+                    if len(batch.records) >= settings.batch_records:
+                        break
+                # A new aggregate: wait until the shard could take a full one.
+                if pacer is not None and not pacer.allows(self.aggregation_bytes, now):
+                    break
+                if taken_bytes + item.size > settings.batch_bytes:
+                    break
+                aggregator = Aggregator()
+                aggregator.add(queue.popleft().record)
+                batch.records.append(item.record)  # replaced when the aggregate closes
+                batch.groups.append([item])
+                batch.shards.append(name)
+                current_keys.add(key)
+                continue
+            if taken_bytes + item.size > settings.batch_bytes:
+                break
+            if pacer is not None:
+                if not pacer.allows(item.size, now):
+                    break
+                pacer.spend(item.size)
+            queue.popleft()
+            seen.add(key)
+            batch.records.append(item.record)
+            batch.groups.append([item])
+            batch.shards.append(name)
+            taken_bytes += item.size
+        if aggregator is not None:
+            taken_bytes = self._close_aggregate(aggregator, batch, pacer, taken_bytes)
+            seen |= current_keys
+        if skipped:
+            queue.extendleft(reversed(skipped))
+        return taken_bytes
+
+    @staticmethod
+    def _close_aggregate(
+        aggregator: Aggregator, batch: Batch, pacer: ShardPacer | None, taken_bytes: int
+    ) -> int:
+        # One user record goes out as itself: aggregating it would only add bytes.
+        record = aggregator.records[0] if len(aggregator) == 1 else aggregator.to_record()
+        batch.records[-1] = record
+        if pacer is not None:
+            pacer.spend(record.size)
+        return taken_bytes + record.size
+
+    def _wait(self, now: float) -> float:
+        waits = []
+        for name, queue in self.queues.items():
+            pacer = self.pacers.get(name) if name is not None else None
+            if queue and pacer is not None:
+                size = self.aggregation_bytes if self.settings.aggregate else queue[0].size
+                waits.append(pacer.wait_for(size, now))
+        # Never spin: a wait of zero would only happen through rounding.
+        return max(min(waits, default=0.001), 0.001)
+
+    # -- outcomes -------------------------------------------------------------------
+
+    def complete(self, batch: Batch, results: list[PublishResult], now: float) -> Resolved:
+        """Settle a request's outcome: receipts resolve, retryable failures go back in line."""
+        self.in_flight = None
+        resolved: Resolved = []
+        retry: list[Pending] = []
+        for group, name, result in zip(batch.groups, batch.shards, results, strict=True):
+            pacer = self.pacers.get(name) if name is not None else None
+            if isinstance(result, PublishReceipt):
+                self._check_shard(result.shard_id)
+                if pacer is not None:
+                    pacer.succeeded()
+                self._retry_delay = 0.0
+                for item in group:
+                    item.attempts += 1
+                    if not item.done:
+                        resolved.append((item, result._replace(
+                            event_id=item.record.event_id, attempts=item.attempts
+                        )))  # fmt: skip
+                continue
+            error = result.error
+            self._check_shard(_shard_named_in(str(error)))
+            kind = classify(error)
+            if kind == "throttled" and pacer is not None:
+                pacer.throttled(now)
+            elif kind == "retry" and pacer is not None:
+                pacer.failed(now, self.settings.retry_base, self.settings.retry_cap)
+            for item in group:
+                item.attempts += 1
+                if item.done:
+                    continue
+                if kind == "throttled":
+                    self.stats.throttled_records += 1
+                if kind == "fatal":
+                    resolved.append((item, self._failure(item, error)))
+                elif item.deadline is not None and now >= item.deadline:
+                    resolved.append((item, self._timed_out(item, "its record TTL ran out")))
+                else:
+                    retry.append(item)
+            if self.metrics is not None and retry:
+                self.metrics.retried(retry, getattr(error, "code", None))
+        self._requeue(retry)
+        self._release(item for item, _ in resolved)
+        return resolved
+
+    def fail_request(self, batch: Batch, error: EventwireError, now: float) -> Resolved:
+        """Settle a request that failed as a whole: every record in it failed with ``error``."""
+        ambiguous = isinstance(error, BackendConnectionError)
+        if classify(error) != "fatal":
+            settings = self.settings
+            self._retry_delay = min(
+                settings.retry_cap,
+                self._retry_delay * 2 if self._retry_delay else settings.retry_base,
+            )
+            self.paused_until = now + self._retry_delay
+        for item in batch.pending():
+            item.ambiguous = item.ambiguous or ambiguous
+        if ambiguous:
+            self.stats.ambiguous_records += batch.user_records
+        failures: list[PublishResult] = [
+            PublishFailure(group[0].record.event_id, error, 0, record) for group, record in zip(
+                batch.groups, batch.records, strict=True
+            )
+        ]  # fmt: skip
+        return self.complete(batch, failures, now)
+
+    def _requeue(self, items: list[Pending]) -> None:
+        if not items:
+            return
+        self.stats.retried_records += len(items)
+        by_queue: dict[str | None, list[Pending]] = {}
+        for item in sorted(items, key=lambda i: i.seq):
+            item.queue = self._queue_for(item.record) if self.refresh_wanted else item.queue
+            by_queue.setdefault(item.queue, []).append(item)
+        for name, group in by_queue.items():
+            queue = self.queues.get(name)
+            if queue is None:
+                queue = self.queues[name] = deque()
+            queue.extendleft(reversed(group))
+            self.queued_records += len(group)
+            self.queued_bytes += sum(item.size for item in group)
+
+    def _release(self, items: Any) -> None:
+        for item in items:
+            item.done = True
+            self.held_records -= 1
+            self.held_bytes -= item.size
+
+    def _failure(self, item: Pending, error: EventwireError) -> PublishFailure:
+        return PublishFailure(item.record.event_id, error, item.attempts, item.record)
+
+    def _timed_out(self, item: Pending, why: str) -> PublishFailure:
+        error = DeliveryTimeoutError(
+            f"record {item.record.event_id or item.record.partition_key!r} was not delivered "
+            f"to stream {self.stream!r} after {item.attempts} attempt(s): {why}",
+            ambiguous=item.ambiguous,
+            stream=self.stream,
+        )
+        return self._failure(item, error)
+
+    def abandon(self, why: str) -> Resolved:
+        """Fail every record still held (queued or in flight) with ``DeliveryTimeoutError``."""
+        resolved: Resolved = []
+        if self.in_flight is not None:
+            for item in self.in_flight.pending():
+                if not item.done:
+                    item.ambiguous = True
+                    resolved.append((item, self._timed_out(item, why)))
+        for queue in self.queues.values():
+            resolved.extend((item, self._timed_out(item, why)) for item in queue if not item.done)
+        self.queues.clear()
+        self.queued_records = self.queued_bytes = 0
+        self._release(item for item, _ in resolved)
+        return resolved
+
+
+def classify(error: EventwireError) -> str:
+    """``"throttled"``, ``"fatal"`` (retrying cannot help) or ``"retry"``."""
+    code = getattr(error, "code", None)
+    if isinstance(error, ThrottledError) or code in THROTTLING_CODES:
+        return "throttled"
+    if code in FATAL_CODES or isinstance(
+        error,
+        InvalidRecordError | PermissionDeniedError | StreamNotFoundError | PublisherClosedError,
+    ):
+        return "fatal"
+    if isinstance(error, BackendError):
+        return "retry"
+    return "fatal"
+
+
+def _shard_named_in(message: str) -> str | None:
+    found = _SHARD_ID.search(message)
+    return found.group(0) if found else None
+
+
+__all__ = ["MAX_BATCH_BYTES", "MAX_BATCH_RECORDS", "Batch", "Engine", "Pending", "classify"]

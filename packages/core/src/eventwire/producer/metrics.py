@@ -1,0 +1,75 @@
+"""Producer metrics: counts handed to the implemented ``eventwire_producer_*`` hooks."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from eventwire.producer.settings import MAX_BATCH_BYTES, MAX_BATCH_RECORDS
+from eventwire.records import PublishReceipt
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    import pluggy
+
+    from eventwire.producer.engine import Batch, Pending, Resolved
+
+
+class Metrics:
+    """Calls the producer metrics hooks, skipping those no plugin implements."""
+
+    def __init__(self, hooks: pluggy.HookRelay, stream: str) -> None:
+        self._hooks = hooks
+        self._stream = stream
+
+    def queued(self, records: int, nbytes: int) -> None:
+        """User records entered the buffer."""
+        hook = self._hooks.eventwire_producer_queued
+        if hook.get_hookimpls():
+            hook(stream=self._stream, records=records, nbytes=nbytes)
+
+    def batch(self, batch: Batch) -> None:
+        """A request is about to be sent."""
+        hook = self._hooks.eventwire_producer_batch
+        if hook.get_hookimpls():
+            nbytes = sum(record.size for record in batch.records)
+            fill = max(len(batch.records) / MAX_BATCH_RECORDS, nbytes / MAX_BATCH_BYTES)
+            hook(
+                stream=self._stream,
+                records=len(batch.records),
+                user_records=batch.user_records,
+                fill=fill,
+            )
+
+    def retried(self, items: Iterable[Pending], code: str | None) -> None:
+        """User records go back in line after a retryable failure."""
+        hook = self._hooks.eventwire_producer_retried
+        if hook.get_hookimpls():
+            items = list(items)
+            nbytes = sum(item.size for item in items)
+            hook(stream=self._stream, records=len(items), nbytes=nbytes, code=code)
+
+    def settled(self, resolved: Resolved, now: float) -> None:
+        """Report delivered and failed user records (failures grouped by error code)."""
+        sent = self._hooks.eventwire_producer_sent
+        failed = self._hooks.eventwire_producer_failed
+        want_sent, want_failed = bool(sent.get_hookimpls()), bool(failed.get_hookimpls())
+        if not (want_sent or want_failed):
+            return
+        latencies: list[float] = []
+        sent_bytes = 0
+        failures: dict[str | None, list[int]] = {}
+        for item, result in resolved:
+            if isinstance(result, PublishReceipt):
+                latencies.append(now - item.published_at)
+                sent_bytes += item.size
+            else:
+                counts = failures.setdefault(result.code, [0, 0])
+                counts[0] += 1
+                counts[1] += item.size
+        if want_sent and latencies:
+            sent(stream=self._stream, records=len(latencies), nbytes=sent_bytes,
+                 latencies=latencies)  # fmt: skip
+        if want_failed:
+            for code, (records, nbytes) in failures.items():
+                failed(stream=self._stream, records=records, nbytes=nbytes, code=code)

@@ -1,0 +1,85 @@
+"""``ProducerSettings``: batching, buffering, pacing and retry knobs, checked once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from eventwire.errors import ConfigurationError
+
+MAX_BATCH_RECORDS = 500
+"""PutRecords takes at most 500 records per request."""
+
+MAX_BATCH_BYTES = 5 * 1024 * 1024
+"""PutRecords takes at most 5 MiB (data plus partition keys) per request."""
+
+FullPolicy = Literal["block", "raise"]
+"""What ``publish`` does when the buffer is full: wait for room (up to a timeout), or raise."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProducerSettings:
+    """How a producer batches, buffers, paces and retries (immutable).
+
+    Attributes:
+        linger: seconds a record may wait for companions before its batch is sent.
+        batch_records: records per PutRecords request (1 to 500).
+        batch_bytes: bytes per PutRecords request (up to 5 MiB).
+        buffer_records: user records held at most (queued and in flight).
+        buffer_bytes: bytes of user records held at most.
+        when_full: ``"block"`` waits up to ``block_timeout`` for room, ``"raise"`` fails at once;
+            both raise ``ProducerFullError`` when there is no room.
+        block_timeout: seconds ``publish`` waits for room under ``"block"``.
+        aggregate: combine user records bound for one shard into KPL aggregated records.
+        aggregation_bytes: largest aggregated record, in bytes (KPL's default is 51,200).
+        utilization: fraction of each shard's write quota the pacing aims for (0 < u <= 1);
+            the rest is the bucket's burst, so no one-second window exceeds the quota.
+        pace: pace shards with token buckets (needs a backend that reports its shards).
+        record_ttl: seconds after publishing when an undelivered record fails with
+            ``DeliveryTimeoutError``; None retries until ``close``.
+        retry_base: first pause, in seconds, after a retryable error (doubles while errors repeat).
+        retry_cap: longest such pause.
+    """
+
+    linger: float = 0.05
+    batch_records: int = MAX_BATCH_RECORDS
+    batch_bytes: int = MAX_BATCH_BYTES
+    buffer_records: int = 100_000
+    buffer_bytes: int = 64 * 1024 * 1024
+    when_full: FullPolicy = "block"
+    block_timeout: float = 30.0
+    aggregate: bool = False
+    aggregation_bytes: int = 51_200
+    utilization: float = 0.95
+    pace: bool = True
+    record_ttl: float | None = None
+    retry_base: float = 0.1
+    retry_cap: float = 5.0
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.linger < 0:
+            problems.append(f"linger must not be negative, got {self.linger}")
+        if not 1 <= self.batch_records <= MAX_BATCH_RECORDS:
+            problems.append(f"batch_records must be 1 to 500, got {self.batch_records}")
+        if not 1 <= self.batch_bytes <= MAX_BATCH_BYTES:
+            problems.append(f"batch_bytes must be 1 to {MAX_BATCH_BYTES}, got {self.batch_bytes}")
+        if self.buffer_records < 1 or self.buffer_bytes < 1:
+            problems.append(
+                f"buffer_records and buffer_bytes must be positive, got "
+                f"{self.buffer_records} and {self.buffer_bytes}"
+            )
+        if self.when_full not in ("block", "raise"):
+            problems.append(f"when_full must be 'block' or 'raise', got {self.when_full!r}")
+        if self.block_timeout < 0:
+            problems.append(f"block_timeout must not be negative, got {self.block_timeout}")
+        if not 0 < self.utilization <= 1:
+            problems.append(f"utilization must be in (0, 1], got {self.utilization}")
+        if self.record_ttl is not None and self.record_ttl <= 0:
+            problems.append(f"record_ttl must be positive or None, got {self.record_ttl}")
+        if self.retry_base <= 0 or self.retry_cap < self.retry_base:
+            problems.append(
+                f"need 0 < retry_base <= retry_cap, got {self.retry_base} and {self.retry_cap}"
+            )
+        if problems:
+            raise ConfigurationError("invalid producer settings: " + "; ".join(problems))

@@ -1,0 +1,344 @@
+"""``Producer``: buffered, shard-paced, batched publishing with a future per event."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from concurrent.futures import Future, InvalidStateError
+from typing import TYPE_CHECKING, Any, Self
+
+from eventwire.errors import ProducerFullError, PublisherClosedError
+from eventwire.producer.core import ProducerCore
+from eventwire.producer.engine import Batch
+from eventwire.records import PublishFailure, PublishResult
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from types import TracebackType
+
+    import pluggy
+
+    from eventwire.backend import Backend
+    from eventwire.events import Event
+    from eventwire.producer.clock import Clock
+    from eventwire.producer.engine import Resolved
+    from eventwire.producer.settings import ProducerSettings
+    from eventwire.producer.stats import ProducerStats
+    from eventwire.records import Record
+
+_CLOSE_REASON = "the producer was closed before it could be delivered"
+
+
+class Producer:
+    """Publishes events in the background: ``publish`` returns a future at once; thread-safe.
+
+    Records are buffered per predicted shard, sent in PutRecords batches when a
+    batch fills or the oldest record has lingered ``settings.linger`` seconds,
+    paced per shard at the write quotas, retried when throttled or failed
+    retryably, and kept in publish order per partition key. Every future
+    resolves to a ``PublishReceipt`` or a ``PublishFailure``, never an exception.
+
+    With ``background=False`` no thread is started: records are sent only by
+    ``pump``, ``flush``, ``close`` and a ``publish`` that waits for room, all in
+    the caller's thread, and time passes only through ``clock`` (its ``sleep``
+    is called while pacing) -- deterministic with a manual clock. A background
+    producer waits in real time, so give it a real clock.
+
+    Args:
+        backend: a backend instance or name, as for ``Publisher``.
+        stream: the stream, as for ``Publisher``.
+        source: the CloudEvents ``source`` for events without one.
+        max_record_size: bytes of data plus partition key allowed per record.
+        plugins: plugins for this producer only.
+        plugin_manager: the plugin manager to use.
+        settings: batching, buffering, pacing and retry settings.
+        clock: where time comes from (default: ``time.monotonic``).
+        background: send from a background thread (default) or only when driven.
+        **backend_options: passed to the plugin that builds a named backend.
+    """
+
+    def __init__(
+        self,
+        backend: Backend | str | None = None,
+        *,
+        stream: str | None = None,
+        source: str | None = None,
+        max_record_size: int | None = None,
+        plugins: Iterable[object] = (),
+        plugin_manager: pluggy.PluginManager | None = None,
+        settings: ProducerSettings | None = None,
+        clock: Clock | None = None,
+        background: bool = True,
+        **backend_options: Any,
+    ) -> None:
+        self._core = ProducerCore(
+            backend,
+            stream=stream,
+            source=source,
+            max_record_size=max_record_size,
+            plugins=plugins,
+            plugin_manager=plugin_manager,
+            settings=settings,
+            clock=clock,
+            backend_options=backend_options,
+        )
+        self._engine = self._core.engine
+        self._clock = self._core.clock
+        self._cond = threading.Condition()
+        self._closing = False
+        self._closed = False
+        self._abort = False
+        self._flushing = 0
+        self._resolving = 0
+        self._thread: threading.Thread | None = None
+        if background:
+            self._thread = threading.Thread(
+                target=self._run, name=f"eventwire-producer-{self.backend.stream}", daemon=True
+            )
+            self._thread.start()
+
+    @property
+    def backend(self) -> Backend:
+        """The backend records are sent through."""
+        return self._core.backend
+
+    @property
+    def settings(self) -> ProducerSettings:
+        """This producer's settings."""
+        return self._core.settings
+
+    @property
+    def stats(self) -> ProducerStats:
+        """A snapshot of the producer's counters."""
+        with self._cond:
+            return self._engine.stats.copy()
+
+    # -- publishing -------------------------------------------------------------------
+
+    def publish(self, event: Event) -> Future[PublishResult]:
+        """Queue ``event``; the future resolves to its receipt or failure.
+
+        An event that is invalid or rejected by a plugin gets an already
+        resolved future holding the failure.
+
+        Raises:
+            ProducerFullError: no room in the buffer (at once under ``when_full="raise"``,
+                or after ``block_timeout`` seconds under ``"block"``).
+            PublisherClosedError: the producer is closed or closing.
+        """
+        self._check_open()
+        prepared = self._core.prepare(event)
+        if isinstance(prepared, PublishFailure):
+            return _resolved(prepared)
+        return self._enqueue(*prepared)
+
+    def publish_record(self, record: Record) -> Future[PublishResult]:
+        """Queue a ready-made record (no event hooks run); otherwise like ``publish``."""
+        self._check_open()
+        failure = self._core.check_record(record)
+        if failure is not None:
+            return _resolved(failure)
+        return self._enqueue(record, None)
+
+    def _enqueue(self, record: Record, event: Event | None) -> Future[PublishResult]:
+        future: Future[PublishResult] = Future()
+        engine = self._engine
+        size = record.size
+        with self._cond:
+            self._check_open()
+            if not engine.has_room(size):
+                self._wait_for_room(size)
+            was_idle = engine.queued_records == 0
+            engine.add(self._core.pending(record, future, event))
+            if (
+                was_idle
+                or engine.queued_records >= self.settings.batch_records
+                or engine.queued_bytes >= self.settings.batch_bytes
+            ):
+                self._cond.notify_all()
+        self._core.metrics.queued(1, size)
+        return future
+
+    def _wait_for_room(self, size: int) -> None:
+        """Wait (lock held) until ``size`` bytes fit, per the full policy."""
+        engine, settings = self._engine, self.settings
+        if settings.when_full == "block":
+            if self._thread is not None:
+                deadline = time.monotonic() + settings.block_timeout
+                while not engine.has_room(size) and not self._closing:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    self._cond.wait(remaining)
+            else:
+                deadline = self._clock.now() + settings.block_timeout
+                while not engine.has_room(size) and self._clock.now() < deadline:
+                    self._cond.release()
+                    try:
+                        self._drive_once(force=True)
+                    finally:
+                        self._cond.acquire()
+        self._check_open()
+        if not engine.has_room(size):
+            raise ProducerFullError(
+                engine.held_records, engine.held_bytes, settings.buffer_records,
+                settings.buffer_bytes,
+            )  # fmt: skip
+
+    # -- sending --------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        cond, engine = self._cond, self._engine
+        while True:
+            with cond:
+                while True:
+                    if self._abort:
+                        return
+                    if engine.refresh_wanted:
+                        job: Batch | None = None
+                        break
+                    got = engine.take(self._clock.now(), self._closing or self._flushing > 0)
+                    if isinstance(got, Batch):
+                        job = got
+                        break
+                    if self._closing and engine.idle:
+                        return
+                    cond.wait(got)
+            self._work(job)
+
+    def _work(self, job: Batch | None) -> None:
+        """Refresh the shard map (``job`` None) or send one request and settle it."""
+        core = self._core
+        if job is None:
+            shards = core.read_shards()
+            with self._cond:
+                core.apply_shards(shards, self._clock.now())
+                self._cond.notify_all()
+            return
+        outcome = core.send(job)
+        with self._cond:
+            now = self._clock.now()
+            resolved = core.settle(job, outcome, now)
+            self._resolving += 1
+        try:
+            _resolve(resolved)
+            core.announce(resolved, now)
+        finally:
+            with self._cond:
+                self._resolving -= 1
+                self._cond.notify_all()
+
+    def _drive_once(self, force: bool) -> bool:
+        """Without a background thread: do one step of work, sleeping on the clock if paced.
+
+        Returns whether anything remains to do.
+        """
+        with self._cond:
+            engine = self._engine
+            refresh = engine.refresh_wanted
+            job = None if refresh else engine.take(self._clock.now(), force)
+            if job is None and not refresh:
+                return not engine.idle
+        if isinstance(job, float):
+            self._clock.sleep(job)
+        else:
+            self._work(job)
+        return True
+
+    def pump(self) -> None:
+        """Without a background thread: send whatever is due now (lingered or full batches)."""
+        while True:
+            with self._cond:
+                refresh = self._engine.refresh_wanted
+                job = None if refresh else self._engine.take(self._clock.now(), force=False)
+            if not refresh and not isinstance(job, Batch):
+                return
+            self._work(job if isinstance(job, Batch) else None)
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Send everything buffered now, without waiting for lingers; wait until it settles.
+
+        Returns:
+            True if the buffer emptied (every future so far resolved) within ``timeout``.
+        """
+        if self._thread is None:
+            deadline = None if timeout is None else self._clock.now() + timeout
+            while deadline is None or self._clock.now() < deadline:
+                if not self._drive_once(force=True):
+                    return True
+            return self._engine.idle
+        with self._cond:
+            self._flushing += 1
+            self._cond.notify_all()
+            try:
+                return self._cond.wait_for(
+                    lambda: self._engine.idle and self._resolving == 0, timeout
+                )
+            finally:
+                self._flushing -= 1
+
+    # -- closing ------------------------------------------------------------------------
+
+    def close(self, timeout: float = 30.0) -> list[PublishFailure]:
+        """Deliver what can be delivered within ``timeout`` seconds, then stop; never hangs.
+
+        Records still undelivered at the deadline resolve to failures with
+        ``DeliveryTimeoutError`` (marked ``ambiguous`` when a request carrying them
+        was unanswered); they are returned, records included, so the caller can
+        keep them. Closes the backend. Idempotent: later calls return ``[]``.
+        """
+        with self._cond:
+            if self._closing:
+                return []
+            self._closing = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        else:
+            self.flush(timeout)
+        with self._cond:
+            now = self._clock.now()
+            resolved = self._engine.abandon(_CLOSE_REASON)
+            self._core.settle_abandoned(resolved)
+            self._abort = True
+            self._closed = True
+            self._cond.notify_all()
+        _resolve(resolved)
+        self._core.announce(resolved, now)
+        if self._thread is None or not self._thread.is_alive():
+            self._core.publisher.close()
+        return [failure for _, failure in resolved if isinstance(failure, PublishFailure)]
+
+    def _check_open(self) -> None:
+        if self._closing:
+            raise PublisherClosedError("this Producer is closed; create a new one")
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closing else "open"
+        backend = self.backend
+        return f"<Producer backend={backend.name!r} stream={backend.stream!r} {state}>"
+
+
+def _resolved(result: PublishResult) -> Future[PublishResult]:
+    future: Future[PublishResult] = Future()
+    future.set_result(result)
+    return future
+
+
+def _resolve(resolved: Resolved) -> None:
+    for item, result in resolved:
+        # A future the caller cancelled takes no result; the outcome is still counted.
+        with contextlib.suppress(InvalidStateError):
+            item.future.set_result(result)
