@@ -1,0 +1,140 @@
+"""The serve command: binds loopback, pre-creates streams, switches quotas, stops on signals."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from tests.emulator.server.conftest import BIN, client_env, make_client
+
+
+@contextmanager
+def serving(
+    *args: str, command: list[str] | None = None, **env: str
+) -> Iterator[tuple[subprocess.Popen[str], str, str]]:
+    """Run the server command on a free port; yield the process, its URL and first line."""
+    base = command or [sys.executable, "-m", "eventwire_emulator"]
+    process = subprocess.Popen(
+        [*base, "serve", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=client_env(**env),
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    try:
+        line = process.stdout.readline()
+        match = re.search(r"http://[\d.]+:\d+", line)
+        assert match is not None, line + process.stderr.read()
+        yield process, match.group(0), line
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+        process.stdout.close()
+        process.stderr.close()
+
+
+class TestServe:
+    """eventwire-emulator serve, as python -m and as the console script."""
+
+    @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
+    def test_serves_streams_and_stops_on_signal(self, sig: signal.Signals) -> None:
+        """Pre-created streams are served; a signal stops it with status 0."""
+        with serving("--stream", "orders:2", "--stream", "audit:1") as (process, url, line):
+            client = make_client(url)
+            try:
+                names = client.list_streams()["StreamNames"]
+                shards = client.list_shards(StreamName="orders")["Shards"]
+            finally:
+                client.close()
+            process.send_signal(sig)
+            assert 0 == process.wait(10)
+            assert process.stdout is not None
+            rest = process.stdout.read()
+        assert (["audit", "orders"], 2) == (names, len(shards))
+        assert url.startswith("http://127.0.0.1:")
+        assert f"{url}/viewer" in line
+        assert "stopped" in rest
+
+    def test_console_script(self) -> None:
+        """The eventwire-emulator script runs the same command."""
+        with serving(command=[str(BIN / "eventwire-emulator")]) as (process, url, _):
+            client = make_client(url)
+            try:
+                assert [] == client.list_streams()["StreamNames"]
+            finally:
+                client.close()
+            process.terminate()
+            assert 0 == process.wait(10)
+
+    @pytest.mark.parametrize(
+        ("args", "env", "expected"),
+        [
+            ((), {}, "quotas on"),
+            ((), {"EVENTWIRE_EMULATOR_QUOTAS": "off"}, "quotas off"),
+            (("--quotas", "on"), {"EVENTWIRE_EMULATOR_QUOTAS": "off"}, "quotas on"),
+            (("--quotas", "off"), {}, "quotas off"),
+        ],
+        ids=["default", "env-off", "flag-beats-env", "flag-off"],
+    )
+    def test_quotas_switch(self, args: tuple[str, ...], env: dict[str, str], expected: str) -> None:
+        """Quotas are on unless --quotas off or EVENTWIRE_EMULATOR_QUOTAS=off says otherwise."""
+        with serving(*args, **env) as (process, _, line):
+            process.terminate()
+            process.wait(10)
+        assert expected in line
+
+    def test_quotas_off_really_off(self) -> None:
+        """With quotas off, 2 MiB into one shard within a second is accepted."""
+        with serving("--quotas", "off", "--stream", "q:1") as (process, url, _):
+            client = make_client(url)
+            try:
+                for _ in range(4):
+                    client.put_record(StreamName="q", Data=b"x" * 512 * 1024, PartitionKey="k")
+            finally:
+                client.close()
+            process.terminate()
+            assert 0 == process.wait(10)
+
+    @pytest.mark.parametrize(
+        ("args", "env", "message"),
+        [
+            (("--stream", "nameonly"), {}, "NAME:SHARDS"),
+            (("--stream", "s:0"), {}, "NAME:SHARDS"),
+            (("--stream", "bad name!:1"), {}, "--stream bad name!:1"),
+            (("--quotas", "maybe"), {}, "on or off"),
+            ((), {"EVENTWIRE_EMULATOR_QUOTAS": "perhaps"}, "EVENTWIRE_EMULATOR_QUOTAS"),
+        ],
+        ids=["no-shards", "zero-shards", "invalid-name", "bad-quotas", "bad-env"],
+    )
+    def test_bad_arguments_exit_2(
+        self, args: tuple[str, ...], env: dict[str, str], message: str
+    ) -> None:
+        """Usage errors exit with status 2 and say what was wrong."""
+        done = subprocess.run(
+            [sys.executable, "-m", "eventwire_emulator", "serve", "--port", "0", *args],
+            env=client_env(**env), capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert 2 == done.returncode
+        assert message in done.stderr
+
+    def test_port_in_use_exits_1(self) -> None:
+        """A port already taken is reported, with status 1."""
+        with serving() as (process, url, _):
+            port = url.rsplit(":", 1)[1]
+            done = subprocess.run(
+                [sys.executable, "-m", "eventwire_emulator", "serve", "--port", port],
+                env=client_env(), capture_output=True, text=True, timeout=60, check=False,
+            )  # fmt: skip
+            process.terminate()
+            process.wait(10)
+        assert 1 == done.returncode
+        assert "cannot listen" in done.stderr
