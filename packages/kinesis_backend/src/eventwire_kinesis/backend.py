@@ -245,7 +245,7 @@ class KinesisBackend(Backend):
     # -- shards and lifecycle --------------------------------------------------
 
     def shards(self) -> list[ShardInfo]:
-        """The stream's open shards and their hash key ranges (ListShards, every page).
+        """The stream's open shards, sorted by hash key range (ListShards, every page).
 
         Raises:
             BackendError: the shard list could not be read (a subclass says why).
@@ -272,7 +272,7 @@ class KinesisBackend(Backend):
                 )
             token = page.get("NextToken")
             if not token:
-                return found
+                return sorted(found, key=lambda shard: shard.starting_hash_key)
             params = {"NextToken": token}
 
     def close(self) -> None:

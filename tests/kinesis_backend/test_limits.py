@@ -1,0 +1,156 @@
+"""Request limits, backoff arithmetic, shard listing and the public surface."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+import eventwire_kinesis
+from eventwire import ConfigurationError, Record
+from eventwire_emulator.model import Kinesis
+from eventwire_kinesis import KinesisBackend, RetryPolicy
+from eventwire_kinesis.batching import MAX_BATCH_BYTES, chunks, local_problem
+from eventwire_kinesis.retry import Backoff
+from tests.kinesis_backend.conftest import STREAM, FakeTime
+
+
+def sized(size: int, key: str = "k") -> Record:
+    return Record(b"x" * (size - len(key.encode())), key)
+
+
+class TestChunks:
+    """PutRecords requests hold at most 500 records and 10 MiB of data plus keys."""
+
+    def test_500_records_per_request(self) -> None:
+        """1201 small records make requests of 500, 500 and 201, in order."""
+        records = [sized(10) for _ in range(1201)]
+        found = list(chunks(range(1201), records))
+        assert [500, 500, 201] == [len(c) for c in found]
+        assert list(range(1201)) == [p for c in found for p in c]
+
+    def test_bytes_per_request_count_the_partition_key(self) -> None:
+        """Data plus partition key (UTF-8) fill a request up to exactly 10 MiB."""
+        half = MAX_BATCH_BYTES // 2
+        records = [sized(half, "ключ"), sized(half, "ключ"), sized(1)]
+        assert [[0, 1], [2]] == list(chunks(range(3), records))
+
+    def test_one_byte_over_starts_a_new_request(self) -> None:
+        """A record that would pass 10 MiB goes to the next request."""
+        half = MAX_BATCH_BYTES // 2
+        records = [sized(half), sized(half + 1)]
+        assert [[0], [1]] == list(chunks(range(2), records))
+
+
+class TestLocalProblem:
+    """Records no stream could accept are caught before sending."""
+
+    @pytest.mark.parametrize(
+        "record",
+        [
+            Record(b"x", ""),
+            Record(b"x", "k" * 257),
+            Record(b"x", "k", explicit_hash_key=str(2**128)),
+            Record(b"x", "k", explicit_hash_key="-1"),
+            Record(b"x" * MAX_BATCH_BYTES, "k"),
+        ],
+    )
+    def test_problems(self, record: Record) -> None:
+        """Bad keys and records above 10 MiB are named."""
+        assert local_problem(record) is not None
+
+    def test_fine(self) -> None:
+        """A 256-character key and the largest hash key are fine."""
+        assert local_problem(Record(b"x", "k" * 256, explicit_hash_key=str(2**128 - 1))) is None
+
+
+class TestBackoff:
+    """Full jitter below a doubling cap, bounded by attempts and by the deadline."""
+
+    def test_caps_double_up_to_the_maximum(self) -> None:
+        """Round n's cap is base * 2**(n-1), never above max_delay."""
+        policy = RetryPolicy(base_delay=0.1, max_delay=0.5)
+        assert [0.1, 0.2, 0.4, 0.5, 0.5] == [policy.cap(n) for n in range(1, 6)]
+
+    def test_sleeps_are_jittered_within_the_cap(self) -> None:
+        """Every sleep is in [0, cap] and they are not all equal."""
+        fake = FakeTime()
+        policy = RetryPolicy(base_delay=1.0, max_delay=1.0, deadline=1000.0)
+        backoff = Backoff(policy, fake.sleep, fake.now, random.Random(1))
+        for _ in range(20):
+            assert backoff.wait()
+        assert all(0.0 <= nap <= 1.0 for nap in fake.naps)
+        assert 1 < len(set(fake.naps))
+
+    def test_attempts_bound(self) -> None:
+        """No retry once max_attempts sends were made."""
+        backoff = Backoff(RetryPolicy(max_attempts=3), FakeTime().sleep, FakeTime().now)
+        assert [True, True, False] == [backoff.can_retry(n) for n in (1, 2, 3)]
+
+    def test_deadline_bound(self) -> None:
+        """No sleep that would end past the deadline; no retry after it."""
+        fake = FakeTime()
+        policy = RetryPolicy(base_delay=4.0, max_delay=4.0, deadline=5.0)
+        backoff = Backoff(policy, fake.sleep, fake.now, random.Random(0))
+        while backoff.wait():
+            pass
+        assert 5.0 > sum(fake.naps)
+        fake.clock.advance(5.0)
+        assert not backoff.can_retry(1)
+
+    @pytest.mark.parametrize(
+        "bad", [{"max_attempts": 0}, {"max_attempts": True}, {"deadline": -1}, {"base_delay": "1"}]
+    )
+    def test_policy_validation(self, bad: dict[str, Any]) -> None:
+        """Nonsense budgets are configuration errors."""
+        with pytest.raises(ConfigurationError):
+            RetryPolicy(**bad)
+
+
+class TestShards:
+    """shards() reads every ListShards page and keeps the open shards."""
+
+    def test_pages_are_followed(self, kinesis: Kinesis, boto: Any, sent: list[Any]) -> None:
+        """With two shards per page, all ten shards of a stream are found."""
+        kinesis.create_stream("wide", 10)
+
+        def small_pages(params: dict[str, Any], **_: Any) -> None:
+            params["MaxResults"] = 2
+
+        boto.meta.events.register("provide-client-params.kinesis.ListShards", small_pages)
+        shards = KinesisBackend("wide", client=boto).shards()
+        assert [f"shardId-{n:012d}" for n in range(10)] == [s.shard_id for s in shards]
+        assert 5 == len(sent)
+        assert all("NextToken" in params for _, params in sent[1:])
+
+    def test_only_open_shards(self, kinesis: Kinesis, backend: KinesisBackend) -> None:
+        """After a split, the parent is left out and the children cover its range."""
+        parent = kinesis.list_shards(STREAM).shards[0]
+        middle = (parent.hash_key_range.start + parent.hash_key_range.end) // 2
+        kinesis.split_shard(STREAM, parent.shard_id, str(middle))
+        shards = backend.shards()
+        assert parent.shard_id not in [s.shard_id for s in shards]
+        assert 5 == len(shards)
+        assert sorted(s.starting_hash_key for s in shards) == [s.starting_hash_key for s in shards]
+
+
+class TestPublicApi:
+    """The public surface changes only on purpose."""
+
+    def test_all(self) -> None:
+        """The exported names."""
+        assert [
+            "OPTIONS",
+            "KinesisBackend",
+            "KinesisSettings",
+            "RetryPolicy",
+            "StreamAddress",
+            "__version__",
+        ] == eventwire_kinesis.__all__
+
+    def test_version_from_metadata(self) -> None:
+        """The version is the distribution's."""
+        from importlib.metadata import version
+
+        assert version("eventwire-kinesis") == eventwire_kinesis.__version__
