@@ -283,6 +283,13 @@ class TestErrors:
         with pytest.raises(client.exceptions.ResourceNotFoundException):
             client.describe_stream(StreamName="missing")
 
+    def test_on_demand_resharding_is_a_validation_exception(self, client: KinesisClient) -> None:
+        client.create_stream(StreamName="od", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+        with pytest.raises(client.exceptions.ValidationException, match="ON_DEMAND"):
+            client.update_shard_count(
+                StreamName="od", TargetShardCount=8, ScalingType="UNIFORM_SCALING"
+            )
+
     def test_expired_iterator(self, client: KinesisClient, stream: str, clock: ManualClock) -> None:
         iterator = client.get_shard_iterator(
             StreamName=stream, ShardId=SHARD0, ShardIteratorType="LATEST"

@@ -58,6 +58,7 @@ class TestPublicApi:
             "StreamSummary",
             "SystemClock",
             "ThroughputExceeded",
+            "UnsupportedInStreamMode",
             "UpdateShardCountResult",
             "hash_partition_key",
             "parse_hash_key",

@@ -12,6 +12,7 @@ from eventwire_emulator.model import (
     ResourceInUse,
     ShardFilter,
     ThroughputExceeded,
+    UnsupportedInStreamMode,
 )
 
 S0, S1, S2 = (f"shardId-{i:012d}" for i in range(3))
@@ -108,12 +109,34 @@ class TestResharding:
         k.create_stream("t", 4)
         with pytest.raises(LimitExceeded, match="shard limit"):
             k.update_shard_count("s", 8)
-        k2 = Kinesis(clock=ManualClock())
-        k2.create_stream("od", stream_mode="ON_DEMAND")
-        with pytest.raises(InvalidArgument, match="ON_DEMAND"):
-            k2.update_shard_count("od", 8)
-        with pytest.raises(InvalidArgument, match="ON_DEMAND"):
-            k2.split_shard("od", S0, "5")
+
+    @pytest.mark.parametrize(
+        ("operation", "call"),
+        [
+            ("UpdateShardCount", lambda k: k.update_shard_count("od", 8)),
+            ("SplitShard", lambda k: k.split_shard("od", S0, "5")),
+            ("MergeShards", lambda k: k.merge_shards("od", S0, S1)),
+        ],
+    )
+    def test_on_demand_streams_cannot_be_resharded(self, operation, call):
+        """Resharding an ON_DEMAND stream raises UnsupportedInStreamMode and changes nothing."""
+        k = Kinesis(clock=ManualClock())
+        k.create_stream("od", stream_mode="ON_DEMAND")
+        with pytest.raises(UnsupportedInStreamMode, match="ON_DEMAND") as caught:
+            call(k)
+        assert (operation, "od", "ON_DEMAND") == (
+            caught.value.operation,
+            caught.value.stream_name,
+            caught.value.stream_mode,
+        )
+        assert 4 == len(k.list_shards("od").shards)
+
+    def test_resharding_works_again_after_switching_to_provisioned(self):
+        """The refusal follows the stream's current mode, not the mode it was created in."""
+        k = Kinesis(clock=ManualClock())
+        k.create_stream("od", stream_mode="ON_DEMAND")
+        k.update_stream_mode(k.stream_arn("od"), "PROVISIONED")
+        assert 8 == k.update_shard_count("od", 8).target_shard_count
 
     def test_children_readable_after_parents(self):
         """Reading a parent to its end, then its children, yields every record in order."""

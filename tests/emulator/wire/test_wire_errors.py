@@ -19,6 +19,7 @@ from eventwire_emulator.model import (
     ResourceNotFound,
     StreamNotFound,
     ThroughputExceeded,
+    UnsupportedInStreamMode,
 )
 from eventwire_emulator.wire import AwsError, Wire, aws_error
 from tests.emulator.wire.conftest import Client
@@ -28,6 +29,7 @@ TABLE: list[tuple[ModelError, str, int]] = [
     (ResourceNotFound("no shard"), "ResourceNotFoundException", 400),
     (ResourceInUse("busy"), "ResourceInUseException", 400),
     (InvalidArgument("bad"), "InvalidArgumentException", 400),
+    (UnsupportedInStreamMode("SplitShard", "s", "ON_DEMAND"), "ValidationException", 400),
     (LimitExceeded("too many"), "LimitExceededException", 400),
     (
         ThroughputExceeded("slow down", "shardId-000000000000"),
@@ -139,6 +141,31 @@ class TestModelErrorsThroughTheWire:
             codes[-1][0],
             codes[-1][1]["__type"],
         )
+
+    @pytest.mark.parametrize(
+        ("operation", "members"),
+        [
+            ("UpdateShardCount", {"TargetShardCount": 8, "ScalingType": "UNIFORM_SCALING"}),
+            ("SplitShard", {"ShardToSplit": "shardId-000000000000", "NewStartingHashKey": "5"}),
+            (
+                "MergeShards",
+                {
+                    "ShardToMerge": "shardId-000000000000",
+                    "AdjacentShardToMerge": "shardId-000000000001",
+                },
+            ),
+        ],
+    )
+    def test_resharding_an_on_demand_stream(
+        self, client: Client, operation: str, members: dict[str, object]
+    ) -> None:
+        client.ok("CreateStream", StreamName="od", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+        assert (
+            400,
+            "ValidationException",
+            f"{operation} is not supported for stream od in ON_DEMAND mode; "
+            "it applies to PROVISIONED streams only.",
+        ) == client.error(operation, StreamName="od", **members)
 
     def test_injected_fault(self, client: Client, kinesis: Kinesis) -> None:
         client.ok("CreateStream", StreamName="s", ShardCount=1)

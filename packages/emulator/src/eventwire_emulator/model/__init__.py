@@ -14,6 +14,7 @@ from eventwire_emulator.model.errors import (
     ResourceNotFound,
     StreamNotFound,
     ThroughputExceeded,
+    UnsupportedInStreamMode,
 )
 from eventwire_emulator.model.faults import FaultInjector
 from eventwire_emulator.model.hashing import (
@@ -87,6 +88,7 @@ __all__ = [
     "StreamSummary",
     "SystemClock",
     "ThroughputExceeded",
+    "UnsupportedInStreamMode",
     "UpdateShardCountResult",
     "hash_partition_key",
     "parse_hash_key",

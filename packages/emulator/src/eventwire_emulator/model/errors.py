@@ -7,6 +7,7 @@ The tree::
     │   └── StreamNotFound
     ├── ResourceInUse
     ├── InvalidArgument (ValueError)
+    │   └── UnsupportedInStreamMode
     ├── LimitExceeded
     ├── ThroughputExceeded
     ├── IteratorExpired
@@ -46,6 +47,19 @@ class ResourceInUse(ModelError):
 
 class InvalidArgument(ModelError, ValueError):
     """An argument is out of range, malformed, or inconsistent with the stream."""
+
+
+class UnsupportedInStreamMode(InvalidArgument):
+    """The operation is not supported for the stream's capacity mode (resharding ON_DEMAND)."""
+
+    def __init__(self, operation: str, stream_name: str, stream_mode: str) -> None:
+        super().__init__(
+            f"{operation} is not supported for stream {stream_name} in {stream_mode} mode; "
+            f"it applies to PROVISIONED streams only."
+        )
+        self.operation = operation
+        self.stream_name = stream_name
+        self.stream_mode = stream_mode
 
 
 class LimitExceeded(ModelError):

@@ -12,6 +12,7 @@ from eventwire_emulator.model.errors import (
     LimitExceeded,
     NextTokenExpired,
     ResourceNotFound,
+    UnsupportedInStreamMode,
 )
 from eventwire_emulator.model.hashing import parse_hash_key
 from eventwire_emulator.model.results import (
@@ -32,9 +33,7 @@ class Management(Account):
 
     def _provisioned(self, stream: Stream, operation: str) -> None:
         if stream.mode != "PROVISIONED":
-            raise InvalidArgument(
-                f"{operation} is not supported for stream {stream.name} in ON_DEMAND mode."
-            )
+            raise UnsupportedInStreamMode(operation, stream.name, stream.mode)
 
     # -- resharding --------------------------------------------------------------
 
@@ -69,7 +68,8 @@ class Management(Account):
         The per-day scaling-call limit of AWS is not modelled.
 
         Raises:
-            InvalidArgument: bad scaling type or target, or an ON_DEMAND stream.
+            InvalidArgument: bad scaling type or target.
+            UnsupportedInStreamMode: an ON_DEMAND stream.
             LimitExceeded: target above double or below half the open shards, above
                 10,000, or beyond the account's shard limit.
         """

@@ -28,6 +28,7 @@ from eventwire_emulator.model.errors import (
     ResourceNotFound,
     StreamNotFound,
     ThroughputExceeded,
+    UnsupportedInStreamMode,
 )
 
 #: Model error class -> (AWS error code, HTTP status). Looked up along the exception's
@@ -37,6 +38,9 @@ ERROR_TABLE: dict[type[ModelError], tuple[str, int]] = {
     StreamNotFound: ("ResourceNotFoundException", 400),
     ResourceNotFound: ("ResourceNotFoundException", 400),
     ResourceInUse: ("ResourceInUseException", 400),
+    # AWS answers resharding an ON_DEMAND stream with ValidationException, not the
+    # InvalidArgumentException of its base class.
+    UnsupportedInStreamMode: ("ValidationException", 400),
     InvalidArgument: ("InvalidArgumentException", 400),
     LimitExceeded: ("LimitExceededException", 400),
     ThroughputExceeded: ("ProvisionedThroughputExceededException", 400),
