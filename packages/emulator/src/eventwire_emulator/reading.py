@@ -1,11 +1,11 @@
-"""Read a whole stream back: every shard, parents included, decoded into typed events."""
+"""Read a whole stream back: every shard, parents included, de-aggregated, decoded into events."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from eventwire import default_registry
+from eventwire import deaggregate, default_registry
 
 if TYPE_CHECKING:
     from eventwire import Event, EventRegistry
@@ -14,20 +14,23 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class StoredRecord:
-    """One record as the stream holds it."""
+    """One user record as the stream holds it (one of several when KPL-aggregated)."""
 
     shard_id: str
     sequence_number: str
     partition_key: str
     data: bytes
     approximate_arrival_timestamp: float
+    sub_sequence_number: int = 0
 
 
 def read_records(kinesis: Kinesis, stream: str) -> list[StoredRecord]:
     """Every retained record of ``stream``, closed parent shards included.
 
     Records come shard by shard in ListShards order and, within a shard, in
-    sequence-number order (Kinesis orders records per shard only).
+    sequence-number order (Kinesis orders records per shard only). KPL-aggregated
+    records are split into their user records, which share the aggregate's
+    sequence number and are numbered by ``sub_sequence_number``.
     """
     records: list[StoredRecord] = []
     listing = kinesis.list_shards(stream)
@@ -43,11 +46,13 @@ def read_records(kinesis: Kinesis, stream: str) -> list[StoredRecord]:
                 StoredRecord(
                     shard.shard_id,
                     record.sequence_number,
-                    record.partition_key,
-                    record.data,
+                    user.partition_key,
+                    user.data,
                     record.approximate_arrival_timestamp,
+                    user.sub_sequence_number,
                 )
                 for record in page.records
+                for user in deaggregate(record.data, record.partition_key)
             )
             if not page.records and page.millis_behind_latest == 0:
                 break  # caught up on an open shard: nothing more to read now
