@@ -12,7 +12,7 @@ class TestPublicSurface:
     def test_eventwire_all(self) -> None:
         """eventwire.__all__ is pinned (ruff keeps it sorted) and every name exists."""
         expected = [
-            "DEFAULT_MAX_RECORD_SIZE", "MAX_RECORD_SIZE_LIMIT", "Backend",
+            "DEFAULT_MAX_RECORD_SIZE", "MAX_RECORD_SIZE_LIMIT", "AsyncProducer", "Backend",
             "BackendConnectionError", "BackendError", "ConfigurationError", "DecodeError",
             "DeliveryError", "DeliveryTimeoutError", "Event", "EventDefinitionError", "EventRegistry", "EventwireError",
             "InvalidEventError", "InvalidHashKeyError", "InvalidPartitionKeyError",

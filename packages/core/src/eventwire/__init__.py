@@ -43,7 +43,7 @@ from eventwire.plugins import (
     register_plugin,
     unregister_plugin,
 )
-from eventwire.producer import Producer, ProducerSettings, ProducerStats
+from eventwire.producer import AsyncProducer, Producer, ProducerSettings, ProducerStats
 from eventwire.publisher import Publisher
 from eventwire.records import (
     DEFAULT_MAX_RECORD_SIZE,
@@ -63,6 +63,7 @@ __version__ = _version("eventwire-core")
 __all__ = [
     "DEFAULT_MAX_RECORD_SIZE",
     "MAX_RECORD_SIZE_LIMIT",
+    "AsyncProducer",
     "Backend",
     "BackendConnectionError",
     "BackendError",

@@ -1,0 +1,288 @@
+"""``AsyncProducer``: the asyncio twin of ``Producer``, one sender task per producer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+from typing import TYPE_CHECKING, Any, Self
+
+from eventwire.errors import ProducerFullError, PublisherClosedError
+from eventwire.producer.core import ProducerCore
+from eventwire.producer.engine import Batch
+from eventwire.records import PublishFailure, PublishResult
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Iterable
+    from types import TracebackType
+
+    import pluggy
+
+    from eventwire.backend import Backend
+    from eventwire.events import Event
+    from eventwire.producer.clock import Clock
+    from eventwire.producer.engine import Resolved
+    from eventwire.producer.settings import ProducerSettings
+    from eventwire.producer.stats import ProducerStats
+    from eventwire.records import Record
+
+_CLOSE_REASON = "the producer was closed before it could be delivered"
+
+
+class AsyncProducer:
+    """Publishes events from asyncio code: ``await publish(...)`` gives a future at once.
+
+    Same batching, pacing, ordering and failure rules as ``Producer``. Use it
+    from one event loop; it starts its sender task on first use and stops it on
+    ``close`` (or leaving ``async with``). The backend's blocking calls run in
+    the loop's default executor unless ``offload=False``, which suits in-memory
+    backends and deterministic tests.
+
+    Args:
+        backend: a backend instance or name, as for ``Publisher``.
+        stream: the stream, as for ``Publisher``.
+        source: the CloudEvents ``source`` for events without one.
+        max_record_size: bytes of data plus partition key allowed per record.
+        plugins: plugins for this producer only.
+        plugin_manager: the plugin manager to use.
+        settings: batching, buffering, pacing and retry settings.
+        clock: where time comes from (default: ``time.monotonic``).
+        sleep: how the sender waits (default ``asyncio.sleep``); with a manual clock
+            pass one that advances it, e.g. ``clock.advance(s)`` then ``asyncio.sleep(0)``.
+        offload: run backend calls in a thread so the loop never blocks on I/O.
+        **backend_options: passed to the plugin that builds a named backend.
+    """
+
+    def __init__(
+        self,
+        backend: Backend | str | None = None,
+        *,
+        stream: str | None = None,
+        source: str | None = None,
+        max_record_size: int | None = None,
+        plugins: Iterable[object] = (),
+        plugin_manager: pluggy.PluginManager | None = None,
+        settings: ProducerSettings | None = None,
+        clock: Clock | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        offload: bool = True,
+        **backend_options: Any,
+    ) -> None:
+        self._core = ProducerCore(
+            backend,
+            stream=stream,
+            source=source,
+            max_record_size=max_record_size,
+            plugins=plugins,
+            plugin_manager=plugin_manager,
+            settings=settings,
+            clock=clock,
+            backend_options=backend_options,
+        )
+        self._engine = self._core.engine
+        self._clock = self._core.clock
+        self._sleep = sleep or asyncio.sleep
+        self._offload = offload
+        self._wake: asyncio.Event | None = None
+        self._changed: asyncio.Condition | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self._flushing = 0
+
+    @property
+    def backend(self) -> Backend:
+        """The backend records are sent through."""
+        return self._core.backend
+
+    @property
+    def stats(self) -> ProducerStats:
+        """A snapshot of the producer's counters."""
+        return self._engine.stats.copy()
+
+    def _start(self) -> asyncio.Condition:
+        if self._changed is None or self._wake is None:
+            self._wake = asyncio.Event()
+            self._changed = asyncio.Condition()
+            self._task = asyncio.get_running_loop().create_task(self._run())
+        return self._changed
+
+    # -- publishing -------------------------------------------------------------------
+
+    async def publish(self, event: Event) -> asyncio.Future[PublishResult]:
+        """Queue ``event``; the future resolves to its receipt or failure.
+
+        Raises:
+            ProducerFullError: no room in the buffer, per the full policy.
+            PublisherClosedError: the producer is closed or closing.
+        """
+        self._check_open()
+        prepared = self._core.prepare(event)
+        if isinstance(prepared, PublishFailure):
+            return _resolved(prepared)
+        return await self._enqueue(*prepared)
+
+    async def publish_record(self, record: Record) -> asyncio.Future[PublishResult]:
+        """Queue a ready-made record (no event hooks run); otherwise like ``publish``."""
+        self._check_open()
+        failure = self._core.check_record(record)
+        if failure is not None:
+            return _resolved(failure)
+        return await self._enqueue(record, None)
+
+    async def _enqueue(self, record: Record, event: Event | None) -> asyncio.Future[PublishResult]:
+        changed = self._start()
+        engine, settings = self._engine, self._core.settings
+        size = record.size
+        if not engine.has_room(size) and settings.when_full == "block":
+            async with changed:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        changed.wait_for(lambda: engine.has_room(size) or self._closing),
+                        settings.block_timeout,
+                    )
+        self._check_open()
+        if not engine.has_room(size):
+            raise ProducerFullError(
+                engine.held_records, engine.held_bytes, settings.buffer_records,
+                settings.buffer_bytes,
+            )  # fmt: skip
+        future: asyncio.Future[PublishResult] = asyncio.get_running_loop().create_future()
+        engine.add(self._core.pending(record, future, event))
+        self._poke()
+        self._core.metrics.queued(1, size)
+        return future
+
+    def _poke(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    # -- sending ------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        engine, core = self._engine, self._core
+        assert self._wake is not None  # set by _start before the task exists
+        while True:
+            if engine.refresh_wanted:
+                shards = await self._call(core.read_shards)
+                core.apply_shards(shards, self._clock.now())
+                continue
+            got = engine.take(self._clock.now(), self._closing or self._flushing > 0)
+            if isinstance(got, Batch):
+                outcome = await self._call(functools.partial(core.send, got))
+                now = self._clock.now()
+                resolved = core.settle(got, outcome, now)
+                _resolve(resolved)
+                core.announce(resolved, now)
+                await self._notify()
+                continue
+            if self._closing and engine.idle:
+                return
+            self._wake.clear()
+            if got is None:
+                await self._wake.wait()
+            else:
+                await self._sleep_or_wake(got)
+
+    async def _sleep_or_wake(self, seconds: float) -> None:
+        assert self._wake is not None  # the sender runs after _start
+        sleeper = asyncio.ensure_future(self._sleep(seconds))
+        waker = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sleeper, waker):
+                if not task.done():
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+
+    async def _call(self, function: Callable[[], Any]) -> Any:
+        if self._offload:
+            return await asyncio.get_running_loop().run_in_executor(None, function)
+        return function()
+
+    async def _notify(self) -> None:
+        if self._changed is not None:
+            async with self._changed:
+                self._changed.notify_all()
+
+    async def flush(self, timeout: float | None = None) -> bool:
+        """Send everything buffered now, without waiting for lingers; wait until it settles.
+
+        Returns:
+            True if the buffer emptied (every future so far resolved) within ``timeout``.
+        """
+        if self._engine.idle:
+            return True
+        changed = self._start()
+        self._flushing += 1
+        self._poke()
+        try:
+            async with changed:
+                await asyncio.wait_for(changed.wait_for(lambda: self._engine.idle), timeout)
+            return True
+        except TimeoutError:
+            return False
+        finally:
+            self._flushing -= 1
+
+    async def close(self, timeout: float = 30.0) -> list[PublishFailure]:
+        """Deliver what can be delivered within ``timeout`` seconds, then stop; never hangs.
+
+        Like ``Producer.close``: undelivered records resolve to
+        ``DeliveryTimeoutError`` failures and are returned. Idempotent.
+        """
+        if self._closing:
+            return []
+        self._closing = True
+        self._poke()
+        if self._task is not None:
+            done, _ = await asyncio.wait({self._task}, timeout=timeout)
+            if not done:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+            else:
+                error = self._task.exception()
+                if error is not None:
+                    raise error  # the sender crashed: a bug, surfaced rather than hidden
+        now = self._clock.now()
+        resolved = self._engine.abandon(_CLOSE_REASON)
+        self._core.settle_abandoned(resolved)
+        _resolve(resolved)
+        self._core.announce(resolved, now)
+        await self._notify()
+        self._core.publisher.close()
+        return [failure for _, failure in resolved if isinstance(failure, PublishFailure)]
+
+    def _check_open(self) -> None:
+        if self._closing:
+            raise PublisherClosedError("this AsyncProducer is closed; create a new one")
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closing else "open"
+        backend = self.backend
+        return f"<AsyncProducer backend={backend.name!r} stream={backend.stream!r} {state}>"
+
+
+def _resolved(result: PublishResult) -> asyncio.Future[PublishResult]:
+    future: asyncio.Future[PublishResult] = asyncio.get_running_loop().create_future()
+    future.set_result(result)
+    return future
+
+
+def _resolve(resolved: Resolved) -> None:
+    for item, result in resolved:
+        if not item.future.done():
+            item.future.set_result(result)
