@@ -167,7 +167,7 @@ class TestAggregation:
                     "PartitionKey": r.partition_key,
                     "ApproximateArrivalTimestamp": 0,
                     "Data": r.data,
-                }  # fmt: skip
+                }
                 for r in kinesis.get_records(iterator, limit=10_000).records
             ]
         theirs = list(aws_kinesis_agg.deaggregator.iter_deaggregate_records(raw, "Boto3"))

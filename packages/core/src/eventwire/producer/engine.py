@@ -383,6 +383,8 @@ class Engine:
                 pacer.throttled(now)
             elif kind == "retry" and pacer is not None:
                 pacer.failed(now, self.settings.retry_base, self.settings.retry_cap)
+            elif kind != "fatal":
+                self._back_off(now)  # no shard to pace: pause the whole producer instead
             for item in group:
                 item.attempts += 1
                 if item.done:
@@ -405,12 +407,7 @@ class Engine:
         """Settle a request that failed as a whole: every record in it failed with ``error``."""
         ambiguous = isinstance(error, BackendConnectionError)
         if classify(error) != "fatal":
-            settings = self.settings
-            self._retry_delay = min(
-                settings.retry_cap,
-                self._retry_delay * 2 if self._retry_delay else settings.retry_base,
-            )
-            self.paused_until = now + self._retry_delay
+            self._back_off(now)
         for item in batch.pending():
             item.ambiguous = item.ambiguous or ambiguous
         if ambiguous:
@@ -421,6 +418,13 @@ class Engine:
             )
         ]  # fmt: skip
         return self.complete(batch, failures, now)
+
+    def _back_off(self, now: float) -> None:
+        settings = self.settings
+        self._retry_delay = min(
+            settings.retry_cap, self._retry_delay * 2 if self._retry_delay else settings.retry_base
+        )
+        self.paused_until = now + self._retry_delay
 
     def _requeue(self, items: list[Pending]) -> None:
         if not items:
