@@ -51,7 +51,7 @@ class ModelDriver:
     def put_batch(self, name: str, entries: list[tuple[bytes, str]]) -> list[Put]:
         result = self.kinesis.put_records(name, [(data, key, None) for data, key in entries])
         return [
-            r.error_code if r.error_code else (str(r.shard_id), str(r.sequence_number))
+            aws_error(r.error).code if r.error else (str(r.shard_id), str(r.sequence_number))
             for r in result.records
         ]
 

@@ -70,10 +70,22 @@ class TestFaults:
         self.k.faults.fail_entries("ProvisionedThroughputExceededException", every=3)
         result = self.k.put_records("s", entries(9))
         assert 3 == result.failed_record_count
-        failed = [i for i, r in enumerate(result.records) if r.error_code]
+        failed = [i for i, r in enumerate(result.records) if r.error]
         assert [2, 5, 8] == failed
         assert None is result.records[2].sequence_number
         assert all(r.sequence_number for i, r in enumerate(result.records) if i not in failed)
+
+    def test_failed_entries_carry_the_injected_fault(self):
+        """A failed entry holds an InjectedFault with the scripted code and message."""
+        self.k.faults.fail_entries("KMSThrottlingException", "slow down", every=2)
+        first, second = self.k.put_records("s", entries(2)).records
+        assert None is first.error
+        assert (None, None) == (second.sequence_number, second.shard_id)
+        assert isinstance(second.error, InjectedFault)
+        assert ("KMSThrottlingException", "slow down") == (
+            second.error.code,
+            second.error.message,
+        )
 
     def test_fraction_is_deterministic_by_seed(self):
         """The same seed fails the same entries."""
@@ -83,9 +95,9 @@ class TestFaults:
             faults.fail_entries(fraction=0.3, seed=7)
             k = Kinesis(clock=ManualClock(), faults=faults)
             k.create_stream("s", 1)
-            outcomes.append([r.error_code for r in k.put_records("s", entries(50)).records])
+            outcomes.append([r.error is not None for r in k.put_records("s", entries(50)).records])
         assert outcomes[0] == outcomes[1]
-        assert 0 < sum(1 for c in outcomes[0] if c) < 50
+        assert 0 < sum(outcomes[0]) < 50
 
     def test_entry_fault_times_cap(self):
         """Times caps how many entries fail."""

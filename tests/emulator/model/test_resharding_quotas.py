@@ -178,8 +178,10 @@ class TestQuotas:
         assert 0 == k.put_records("s", [(b"x", "k", None)] * 500).failed_record_count
         result = k.put_records("s", [(b"x", "k", None)] * 2)
         assert 2 == result.failed_record_count
-        assert "ProvisionedThroughputExceededException" == result.records[0].error_code
-        assert "shardId-000000000000" in result.records[0].error_message
+        error = result.records[0].error
+        assert isinstance(error, ThroughputExceeded)
+        assert "shardId-000000000000" == error.shard_id
+        assert "shardId-000000000000" in error.message
         with pytest.raises(
             ThroughputExceeded, match="Rate exceeded for shard shardId-000000000000"
         ):
@@ -205,7 +207,7 @@ class TestQuotas:
         k.put_records("s", [(b"x", "k", "0")] * 500)
         k.put_records("s", [(b"x", "k", "0")] * 500)
         result = k.put_records("s", [(b"x", "k", "0"), (b"x", "k", str(MAX_HASH_KEY))])
-        assert [True, False] == [r.error_code is not None for r in result.records]
+        assert [True, False] == [r.error is not None for r in result.records]
 
     def test_get_records_five_calls_per_second(self):
         """The sixth GetRecords call in a second on a shard is throttled."""

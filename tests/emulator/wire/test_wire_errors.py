@@ -195,6 +195,28 @@ class TestPutRecordsEntryFailures:
         } == result["Records"][1]
         assert {"SequenceNumber", "ShardId"} == set(result["Records"][0])
 
+    def test_throttled_entries_are_named_by_the_table(self, clock: ManualClock) -> None:
+        client = Client(Wire(Kinesis(clock=clock, quotas=True)))
+        client.ok("CreateStream", StreamName="s", ShardCount=1)
+        records = [{"Data": "", "PartitionKey": "k"}] * 500
+        client.ok("PutRecords", StreamName="s", Records=records)
+        client.ok("PutRecords", StreamName="s", Records=records)
+        result = client.ok("PutRecords", StreamName="s", Records=records[:2])
+        assert 2 == result["FailedRecordCount"]
+        assert {
+            "ErrorCode": "ProvisionedThroughputExceededException",
+            "ErrorMessage": "Rate exceeded for shard shardId-000000000000 in stream s "
+            "under account 000000000000.",
+        } == result["Records"][0]
+
+    def test_message_is_json_escaped(self, client: Client, kinesis: Kinesis) -> None:
+        client.ok("CreateStream", StreamName="s", ShardCount=1)
+        kinesis.faults.fail_entries("InternalFailure", 'say "no"\n', every=1)
+        result = client.ok(
+            "PutRecords", StreamName="s", Records=[{"Data": "", "PartitionKey": "k"}]
+        )
+        assert 'say "no"\n' == result["Records"][0]["ErrorMessage"]
+
 
 class TestBugs:
     """An exception that is not a model error is logged and answered with a 500."""

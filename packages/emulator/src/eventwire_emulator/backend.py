@@ -22,7 +22,7 @@ from eventwire_emulator.model import (
     ShardFilter,
 )
 from eventwire_emulator.settings import DEFAULT_SHARD_COUNT, DEFAULT_STREAM, quotas_setting
-from eventwire_emulator.translate import BACKEND, backend_error, translate
+from eventwire_emulator.translate import BACKEND, translate
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -167,22 +167,17 @@ class EmulatorBackend(Backend):
         except ModelError as exc:
             error = self._error(exc, "kinesis:PutRecords")
             return [failure_from(record, error, attempts=1) for record in batch]
-        stream, region = self.stream, self.kinesis.region
+        stream = self.stream
         results: list[PublishResult] = []
-        for record, entry in zip(batch, answer.records, strict=True):
-            shard_id, sequence_number = entry.shard_id, entry.sequence_number
+        for record, (sequence_number, shard_id, failure) in zip(batch, answer.records, strict=True):
             if shard_id is not None and sequence_number is not None:
                 results.append(
                     PublishReceipt(record.event_id, BACKEND, stream, shard_id, sequence_number, 1)
                 )
             else:
-                error = backend_error(
-                    entry.error_code or "InternalFailure",
-                    entry.error_message or "",
-                    stream=stream,
-                    action="kinesis:PutRecords",
-                    region=region,
-                )
+                # An entry with neither is a model bug; the error table names it InternalFailure.
+                failure = failure or ModelError("PutRecords entry has no sequence number.")
+                error = self._error(failure, "kinesis:PutRecords")
                 results.append(failure_from(record, error, attempts=1))
         return results
 

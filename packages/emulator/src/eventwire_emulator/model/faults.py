@@ -160,8 +160,8 @@ class FaultInjector:
         if fault is not None:
             raise InjectedFault(fault.code, fault.message)
 
-    def entry_fault(self) -> tuple[str, str] | None:
-        """Decide whether the next PutRecords entry fails; return (code, message) if so."""
+    def entry_fault(self) -> InjectedFault | None:
+        """Decide whether the next PutRecords entry fails; return its error if so."""
         with self._lock:
             for rule in self._state.entries:
                 rule.seen += 1
@@ -174,5 +174,5 @@ class FaultInjector:
                         rule.remaining -= 1
                         if rule.remaining <= 0:
                             self._state.entries.remove(rule)
-                    return rule.code, rule.message
+                    return InjectedFault(rule.code, rule.message)
         return None

@@ -195,17 +195,13 @@ class Kinesis(Management):
                     fault = faults.entry_fault() if faults is not None else None
                     if fault is not None:
                         failed += 1
-                        results.append(PutRecordsResultEntry(None, None, *fault))
+                        results.append(PutRecordsResultEntry(None, None, fault))
                     elif quotas and not found.write_window(shard).admit(now, sizes[index]):
                         failed += 1
-                        results.append(
-                            PutRecordsResultEntry(
-                                None,
-                                None,
-                                "ProvisionedThroughputExceededException",
-                                self._throttled(found, shard),
-                            )
+                        throttled = ThroughputExceeded(
+                            self._throttled(found, shard), shard.shard_id
                         )
+                        results.append(PutRecordsResultEntry(None, None, throttled))
                     else:
                         sequence_number = found.append(shard, data, key, arrival)
                         results.append(PutRecordsResultEntry(sequence_number, shard.shard_id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from eventwire_emulator.model.errors import ModelError
 from eventwire_emulator.model.hashing import HashRange
 
 
@@ -23,13 +24,14 @@ class PutRecordsRequestEntry(NamedTuple):
 class PutRecordsResultEntry(NamedTuple):
     """The outcome of one PutRecords entry: a sequence number and shard, or an error.
 
+    A failed entry carries the model error (`ThroughputExceeded`, `InjectedFault`),
+    not an AWS error code: adapters name it with the wire layer's one error table.
     A named tuple for the same hot-path reason as `PutRecordsRequestEntry`.
     """
 
     sequence_number: str | None
     shard_id: str | None
-    error_code: str | None = None
-    error_message: str | None = None
+    error: ModelError | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from eventwire_emulator.model import (
     StreamDescriptionSummary,
     StreamSummary,
 )
+from eventwire_emulator.wire.errors import aws_error
 
 JsonObject = dict[str, Any]
 
@@ -181,15 +182,17 @@ def put_records_body(result: PutRecordsResult) -> bytes:
     """PutRecordsOutput, encoded directly: the hot path of 500-entry batches.
 
     Sequence numbers (digits) and shard ids (``shardId-`` and digits) are issued by the
-    model and need no escaping; error codes and messages go through the JSON encoder.
+    model and need no escaping; a failed entry's model error is named by the error table,
+    and its code and message go through the JSON encoder.
     """
     parts: list[str] = []
     append = parts.append
-    for sequence_number, shard_id, error_code, error_message in result.records:
-        if error_code is None:
+    for sequence_number, shard_id, error in result.records:
+        if error is None:
             append(f'{{"SequenceNumber":"{sequence_number}","ShardId":"{shard_id}"}}')
         else:
-            code, message = _string(error_code), _string(error_message or "")
+            named = aws_error(error)
+            code, message = _string(named.code), _string(named.message)
             append(f'{{"ErrorCode":{code},"ErrorMessage":{message}}}')
     return (
         f'{{"FailedRecordCount":{int(result.failed_record_count)},"Records":[{",".join(parts)}],'
