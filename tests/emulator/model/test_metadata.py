@@ -105,6 +105,29 @@ class TestConsumers:
         with pytest.raises(InvalidArgument, match="both StreamARN"):
             k.deregister_stream_consumer(consumer_name="c0")
 
+    def test_register_with_tags(self, k):
+        """Tags given at registration are the new consumer's, listed by its ARN."""
+        consumer = k.register_stream_consumer(ARN, "reader", tags={"b": "2", "a": "1"})
+        assert {"a": "1", "b": "2"} == k.list_tags_for_resource(consumer.consumer_arn)
+        assert {"team": "core"} == k.list_tags_for_resource(ARN)
+
+    @pytest.mark.parametrize(
+        ("tags", "message"),
+        [
+            ({f"k{i}": "v" for i in range(51)}, "more than 50 tags"),
+            ({"": "v"}, "tag key"),
+            ({"x": "v" * 257}, "tag value"),
+        ],
+    )
+    def test_bad_tags_register_nothing(self, k, tags, message):
+        """Registration and tagging are one step: bad tags leave no consumer behind."""
+        with pytest.raises(InvalidArgument, match=message):
+            k.register_stream_consumer(ARN, "reader", tags=tags)
+        assert [] == k.list_stream_consumers(ARN).consumers
+        assert {} == k.list_tags_for_resource(
+            k.register_stream_consumer(ARN, "reader").consumer_arn
+        )
+
     def test_stale_consumer_arn(self, k, clock):
         """A re-registered consumer has a new ARN; the old one is not found."""
         old = k.register_stream_consumer(ARN, "r")

@@ -291,12 +291,17 @@ class Management(Account):
 
     # -- consumers ---------------------------------------------------------------
 
-    def register_stream_consumer(self, stream_arn: str, consumer_name: str) -> Consumer:
-        """RegisterStreamConsumer: at most 20 per stream; reported ACTIVE at once."""
+    def register_stream_consumer(
+        self, stream_arn: str, consumer_name: str, *, tags: Mapping[str, str] | None = None
+    ) -> Consumer:
+        """RegisterStreamConsumer: at most 20 per stream; reported ACTIVE at once.
+
+        `tags` are validated and applied with the registration: bad tags register nothing.
+        """
         self.faults.before_call("RegisterStreamConsumer", self.clock)
         found = self._stream(stream_arn)
         with found.lock:
-            return metadata.register(found, consumer_name, self.clock.now())
+            return metadata.register(found, consumer_name, self.clock.now(), tags)
 
     def _consumer(
         self, stream_arn: str | None, consumer_name: str | None, consumer_arn: str | None

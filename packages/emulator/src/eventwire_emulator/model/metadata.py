@@ -61,11 +61,13 @@ def consumer_arn(stream: Stream, name: str, created_at: float) -> str:
     return f"{stream.arn}/consumer/{name}:{int(created_at)}"
 
 
-def register(stream: Stream, name: str, now: float) -> Consumer:
-    """Register a consumer (reported ACTIVE at once).
+def register(
+    stream: Stream, name: str, now: float, tags: Mapping[str, str] | None = None
+) -> Consumer:
+    """Register a consumer (reported ACTIVE at once) with its tags, all or nothing.
 
     Raises:
-        InvalidArgument: a bad name.
+        InvalidArgument: a bad name or tag, or more than 50 tags.
         ResourceInUse: the name is taken on this stream.
         LimitExceeded: the stream has 20 consumers already.
     """
@@ -76,7 +78,12 @@ def register(stream: Stream, name: str, now: float) -> Consumer:
         raise LimitExceeded(
             f"Stream {stream.arn} already has {MAX_CONSUMERS} consumers, the maximum."
         )
-    stream.consumers[name] = (consumer_arn(stream, name, now), now, {})
+    arn = consumer_arn(stream, name, now)
+    consumer_tags: dict[str, str] = {}
+    if tags:
+        # Validated before the consumer exists, so bad tags register nothing.
+        add_tags(consumer_tags, tags, arn)
+    stream.consumers[name] = (arn, now, consumer_tags)
     return describe(stream, name)
 
 

@@ -291,11 +291,10 @@ def list_tags_for_resource(kinesis: Kinesis, params: Params) -> JsonObject:
 
 
 def register_stream_consumer(kinesis: Kinesis, params: Params) -> JsonObject:
-    """RegisterStreamConsumer; request Tags are applied to the new consumer's ARN."""
-    result = kinesis.register_stream_consumer(params["StreamARN"], params["ConsumerName"])
-    tags = params.get("Tags")
-    if tags:
-        kinesis.tag_resource(result.consumer_arn, tags)
+    """RegisterStreamConsumer, with its Tags applied atomically."""
+    result = kinesis.register_stream_consumer(
+        params["StreamARN"], params["ConsumerName"], tags=params.get("Tags")
+    )
     return {"Consumer": serialize.consumer(result)}
 
 
