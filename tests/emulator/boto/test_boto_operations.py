@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -232,6 +232,29 @@ class TestConsumers:
             ConsumerARN=arn, ShardId=SHARD0, StartingPosition={"Type": "LATEST"}
         )
         assert 60 == pytest.approx(len(list(response["EventStream"])), abs=2)
+
+    def test_one_subscription_per_consumer_and_shard(
+        self, client: KinesisClient, stream: str, clock: ManualClock
+    ) -> None:
+        arn = client.register_stream_consumer(StreamARN=ARN, ConsumerName="c")["Consumer"][
+            "ConsumerARN"
+        ]
+        position: Any = {"Type": "LATEST"}
+        events = client.subscribe_to_shard(
+            ConsumerARN=arn, ShardId=SHARD0, StartingPosition=position
+        )["EventStream"]
+        with pytest.raises(client.exceptions.LimitExceededException):
+            client.subscribe_to_shard(ConsumerARN=arn, ShardId=SHARD0, StartingPosition=position)
+        clock.advance(1)
+        with pytest.raises(client.exceptions.ResourceInUseException):
+            client.subscribe_to_shard(ConsumerARN=arn, ShardId=SHARD0, StartingPosition=position)
+        events.close()
+        clock.advance(1)
+        again = client.subscribe_to_shard(
+            ConsumerARN=arn, ShardId=SHARD0, StartingPosition=position
+        )["EventStream"]
+        assert "SubscribeToShardEvent" in next(iter(again))
+        again.close()
 
     def test_in_stream_error_raises(self, client: KinesisClient, stream: str) -> None:
         arn = client.register_stream_consumer(StreamARN=ARN, ConsumerName="c")["Consumer"][

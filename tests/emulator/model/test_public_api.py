@@ -56,6 +56,7 @@ class TestPublicApi:
             "StreamDescriptionSummary",
             "StreamNotFound",
             "StreamSummary",
+            "Subscription",
             "SystemClock",
             "ThroughputExceeded",
             "UnsupportedInStreamMode",

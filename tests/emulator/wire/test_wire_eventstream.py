@@ -209,3 +209,93 @@ class TestSubscribeToShard:
             StartingPosition={"Type": "LATEST"},
         )
         assert 11 == pytest.approx(len(events(decode(response.body))), abs=1)
+
+
+def subscribe_latest(wire: Wire, consumer_arn: str, **position: Any) -> Any:
+    return subscribe(
+        wire,
+        ConsumerARN=consumer_arn,
+        ShardId="shardId-000000000000",
+        StartingPosition=position or {"Type": "LATEST"},
+    )
+
+
+def error_of(response: Any) -> tuple[int, str]:
+    assert isinstance(response.body, bytes)
+    return response.status, json.loads(response.body)["__type"]
+
+
+class TestSubscriptionLimits:
+    """The wire holds a model subscription for as long as the event stream lasts."""
+
+    def test_second_subscription_within_five_seconds_is_in_use(
+        self, wire: Wire, consumer_arn: str, clock: ManualClock
+    ) -> None:
+        first = subscribe_latest(wire, consumer_arn)
+        clock.advance(1)
+        assert (400, "ResourceInUseException") == error_of(subscribe_latest(wire, consumer_arn))
+        first.close()
+
+    def test_second_call_within_a_second_is_throttled(
+        self, wire: Wire, consumer_arn: str, clock: ManualClock
+    ) -> None:
+        subscribe_latest(wire, consumer_arn).close()
+        clock.advance(0.5)
+        assert (400, "LimitExceededException") == error_of(subscribe_latest(wire, consumer_arn))
+
+    def test_close_before_the_first_message_releases(
+        self, wire: Wire, consumer_arn: str, clock: ManualClock
+    ) -> None:
+        subscribe_latest(wire, consumer_arn).close()
+        clock.advance(1)
+        again = subscribe_latest(wire, consumer_arn)
+        assert (200, True) == (again.status, again.is_stream)
+
+    def test_close_mid_stream_releases(
+        self, wire: Wire, consumer_arn: str, clock: ManualClock
+    ) -> None:
+        response = subscribe_latest(wire, consumer_arn)
+        body = response.body
+        assert not isinstance(body, bytes)
+        next(body), next(body)
+        response.close()
+        clock.advance(1)
+        assert 200 == subscribe_latest(wire, consumer_arn).status
+
+    def test_stream_that_runs_out_releases(
+        self, kinesis: Kinesis, consumer_arn: str, clock: ManualClock
+    ) -> None:
+        # Shorter than the 5 s after which a new call would take over anyway.
+        wire = Wire(kinesis, subscription=SubscriptionPolicy(duration=2, heartbeat=1))
+        decode(subscribe_latest(wire, consumer_arn).body)
+        clock.advance(1)
+        assert 200 == subscribe_latest(wire, consumer_arn).status
+
+    def test_refused_starting_position_releases(
+        self, wire: Wire, consumer_arn: str, clock: ManualClock
+    ) -> None:
+        refused = subscribe_latest(wire, consumer_arn, Type="AT_SEQUENCE_NUMBER")
+        assert (400, "InvalidArgumentException") == error_of(refused)
+        clock.advance(1)
+        assert 200 == subscribe_latest(wire, consumer_arn).status
+
+    def test_takeover_ends_the_old_stream_with_resource_in_use(
+        self, wire: Wire, consumer_arn: str, clock: ManualClock
+    ) -> None:
+        old = subscribe_latest(wire, consumer_arn)
+        body = old.body
+        assert not isinstance(body, bytes)
+        next(body), next(body)  # initial-response, first event
+        clock.advance(5)
+        new = subscribe_latest(wire, consumer_arn)
+        assert 200 == new.status
+        (message,) = decode(b"".join(body))
+        assert ("exception", "ResourceInUseException") == (
+            headers(message)[":message-type"],
+            headers(message)[":exception-type"],
+        )
+        assert "taken over" in json.loads(message.payload)["message"]
+        new_body = new.body
+        assert not isinstance(new_body, bytes)
+        assert "initial-response" == headers(decode(next(new_body))[0])[":event-type"]
+        new.close()

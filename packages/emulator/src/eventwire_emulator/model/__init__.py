@@ -48,6 +48,7 @@ from eventwire_emulator.model.results import (
     StreamSummary,
     UpdateShardCountResult,
 )
+from eventwire_emulator.model.subscriptions import Subscription
 
 __all__ = [
     "MAX_HASH_KEY",
@@ -86,6 +87,7 @@ __all__ = [
     "StreamDescriptionSummary",
     "StreamNotFound",
     "StreamSummary",
+    "Subscription",
     "SystemClock",
     "ThroughputExceeded",
     "UnsupportedInStreamMode",

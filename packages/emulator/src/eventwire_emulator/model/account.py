@@ -26,6 +26,7 @@ from eventwire_emulator.model.results import (
 )
 from eventwire_emulator.model.shard_log import ShardLog
 from eventwire_emulator.model.stream import Stream
+from eventwire_emulator.model.subscriptions import SubscriptionTable
 from eventwire_emulator.model.tokens import TokenCodec
 
 ON_DEMAND_SHARDS = 4
@@ -92,6 +93,7 @@ class Account:
         self._lock = threading.Lock()
         self._serial = 0
         self._tokens = TokenCodec()
+        self._subscriptions = SubscriptionTable()
 
     def stream_arn(self, stream_name: str) -> str:
         """Return the ARN a stream of this name has (or would have) in this account."""

@@ -44,6 +44,7 @@ from eventwire_emulator.model.sequence import (
 )
 from eventwire_emulator.model.shard_log import ShardLog
 from eventwire_emulator.model.stream import Stream
+from eventwire_emulator.model.subscriptions import Subscription
 
 
 class Kinesis(Management):
@@ -360,6 +361,26 @@ class Kinesis(Management):
                 millis,
                 found.child_shards(shard) if at_end else None,
             )
+
+    def open_subscription(self, consumer_arn: str, shard_id: str) -> Subscription:
+        """Admit a SubscribeToShard call: the consumer and shard must exist and be free.
+
+        Release the returned handle when the event stream ends. A call 5 seconds or
+        more after the live subscription started takes it over: the older handle's
+        `check` then raises ResourceInUse.
+
+        Raises:
+            ResourceNotFound: no such consumer, or no such shard in its stream.
+            LimitExceeded: the previous call for this consumer and shard was under 1 s ago.
+            ResourceInUse: a live subscription for them started under 5 s ago.
+        """
+        found, name = self._consumer(None, None, consumer_arn)
+        now = self.clock.now()
+        with found.lock:
+            self._shard(found, shard_id, now)
+        # Named as AWS names the subscription: account, stream, shard and consumer.
+        owner = f"{self.account_id}:{found.name}:{shard_id}:{name}"
+        return self._subscriptions.open(consumer_arn, shard_id, now, owner)
 
     def list_shards(
         self,
