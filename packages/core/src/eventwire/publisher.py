@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from eventwire.backend import Backend
-from eventwire.context import PublishContext
 from eventwire.errors import (
     BackendError,
     ConfigurationError,
     EventwireError,
-    InvalidEventError,
     PublisherClosedError,
 )
 from eventwire.events import Event
 from eventwire.plugins import available_backends, get_plugin_manager, make_backend
 from eventwire.plugins import make_plugin_manager as _make_plugin_manager
-from eventwire.records import PublishFailure, PublishReceipt, PublishResult, Record, record_for
+from eventwire.preparation import EventPreparer
+from eventwire.records import PublishFailure, PublishReceipt, PublishResult, Record
 from eventwire.settings import BACKEND_ENV, PublisherSettings
 
 if TYPE_CHECKING:
@@ -93,6 +92,9 @@ class Publisher:
                 f"no backend configured: pass backend=... or set {BACKEND_ENV} "
                 f"(installed backends: {', '.join(available_backends(self._pm))})"
             )
+        self._preparer = EventPreparer(
+            self._pm, self.settings, self.backend.name, self.backend.stream
+        )
         self._closed = False
 
     @property
@@ -115,15 +117,16 @@ class Publisher:
             PublisherClosedError: the publisher is closed.
         """
         self._check_open()
+        preparer = self._preparer
         try:
-            event, record = self._prepare(event, self._active_hooks())
+            event, record = preparer.prepare(event, preparer.active())
         except EventwireError as exc:
-            self._report_failure(event if isinstance(event, Event) else None, exc, None, 0)
+            preparer.failed(event if isinstance(event, Event) else None, exc)
             raise
         try:
             receipt = self.backend.publish(record)
         except BackendError as exc:
-            self._report_failure(event, exc, record, 1)
+            preparer.failed(event, exc, record, 1)
             raise
         if self._hooks.eventwire_after_publish.get_hookimpls():
             self._hooks.eventwire_after_publish(event=event, receipt=receipt)
@@ -145,15 +148,15 @@ class Publisher:
         records: list[Record] = []
         positions: list[int] = []
         # Which hooks have implementations is read once per batch, not once per event.
-        active = self._active_hooks()
+        preparer = self._preparer
+        active = preparer.active()
         for position, event in enumerate(events):
             try:
-                prepared, record = self._prepare(event, active)
+                prepared, record = preparer.prepare(event, active)
             except EventwireError as exc:
-                failure = self._report_failure(
-                    event if isinstance(event, Event) else None, exc, None, 0
+                results[position] = preparer.failed(
+                    event if isinstance(event, Event) else None, exc
                 )
-                results[position] = failure
             else:
                 ready.append(prepared)
                 records.append(record)
@@ -170,60 +173,10 @@ class Publisher:
             for position, event, result in zip(positions, ready, delivered, strict=True):
                 results[position] = result
                 if isinstance(result, PublishFailure):
-                    self._call_failed(event, result)
+                    preparer.report(event, result)
                 elif observe:
                     self._hooks.eventwire_after_publish(event=event, receipt=result)
         return [result for result in results if result is not None]
-
-    def _active_hooks(self) -> _ActiveHooks:
-        hooks = self._hooks
-        return _ActiveHooks(
-            before_publish=bool(hooks.eventwire_before_publish.get_hookimpls()),
-            before_send=bool(hooks.eventwire_before_send.get_hookimpls()),
-            after_publish=bool(hooks.eventwire_after_publish.get_hookimpls()),
-            publish_failed=bool(hooks.eventwire_publish_failed.get_hookimpls()),
-        )
-
-    def _prepare(self, event: object, active: _ActiveHooks) -> tuple[Event, Record]:
-        if not isinstance(event, Event):
-            raise InvalidEventError(
-                f"only eventwire.Event instances can be published, not {type(event).__name__}"
-            )
-        hooks = self._hooks
-        context: PublishContext | None = None
-        if event.source is None and active.any:
-            # Hooks must see the event as it is published; without hooks the encoder
-            # writes the source itself, sparing a model copy on the hot path.
-            event = event.model_copy(update={"source": self.settings.source})
-        if active.before_publish:
-            context = PublishContext(event, self.backend.name, self.backend.stream)
-            hooks.eventwire_before_publish(context=context)
-            event = _checked_event(context.event)
-        record = record_for(
-            event, max_record_size=self.settings.max_record_size, source=self.settings.source
-        )
-        if active.before_send:
-            context = context or PublishContext(event, self.backend.name, self.backend.stream)
-            context.event, context.record = event, record
-            hooks.eventwire_before_send(context=context)
-            if not isinstance(context.record, Record):
-                raise InvalidEventError(
-                    f"an eventwire_before_send hook set context.record to {context.record!r}"
-                )
-            record = context.record
-        return event, record
-
-    def _report_failure(
-        self, event: Event | None, error: EventwireError, record: Record | None, attempts: int
-    ) -> PublishFailure:
-        event_id = event.id if event is not None else ""
-        failure = PublishFailure(event_id=event_id, error=error, attempts=attempts, record=record)
-        self._call_failed(event, failure)
-        return failure
-
-    def _call_failed(self, event: Event | None, failure: PublishFailure) -> None:
-        if self._hooks.eventwire_publish_failed.get_hookimpls():
-            self._hooks.eventwire_publish_failed(event=event, failure=failure)
 
     def _check_open(self) -> None:
         if self._closed:
@@ -249,24 +202,3 @@ class Publisher:
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
         return f"<Publisher backend={self.backend.name!r} stream={self.backend.stream!r} {state}>"
-
-
-class _ActiveHooks(NamedTuple):
-    """Which publishing hooks have implementations right now."""
-
-    before_publish: bool
-    before_send: bool
-    after_publish: bool
-    publish_failed: bool
-
-    @property
-    def any(self) -> bool:
-        return self.before_publish or self.before_send or self.after_publish or self.publish_failed
-
-
-def _checked_event(event: object) -> Event:
-    if not isinstance(event, Event):
-        raise InvalidEventError(
-            f"an eventwire_before_publish hook set context.event to {event!r}, not an Event"
-        )
-    return event

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from eventwire.errors import BackendError, DeliveryError, EventwireError, RecordTooLargeError
 from eventwire.events import Event
+from eventwire.preparation import EventPreparer
 from eventwire.producer.clock import MonotonicClock
 from eventwire.producer.engine import Batch, Engine, Pending
 from eventwire.producer.metrics import Metrics
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 
 class ProducerCore:
-    """A publisher (for backend choice, hooks and encoding) plus the engine; not thread-safe.
+    """A publisher (for backend choice), an event preparer and the engine; not thread-safe.
 
     The producers call ``prepare``, ``send`` and ``read_shards`` without their
     lock (they do I/O or run plugins) and everything else with it.
@@ -58,6 +59,12 @@ class ProducerCore:
         self.settings = settings or ProducerSettings()
         self.clock = clock or MonotonicClock()
         self.max_record_size = self.publisher.settings.max_record_size
+        self.preparer = EventPreparer(
+            self.publisher.plugin_manager,
+            self.publisher.settings,
+            self.backend.name,
+            self.backend.stream,
+        )
         self.metrics = Metrics(self.hooks, self.backend.stream)
         self.engine = Engine(self.settings, self.backend.stream, self.max_record_size, self.metrics)
 
@@ -65,13 +72,14 @@ class ProducerCore:
 
     def prepare(self, event: object) -> tuple[Record, Event | None] | PublishFailure:
         """Run the publish hooks and encode ``event``; a failure if that went wrong."""
-        publisher = self.publisher
+        preparer = self.preparer
+        active = preparer.active()
         try:
-            # The Publisher's own preparation, so both apply the same hooks and limits.
-            prepared, record = publisher._prepare(event, publisher._active_hooks())
+            prepared, record = preparer.prepare(event, active)
         except EventwireError as exc:
-            return self.failed_early(event if isinstance(event, Event) else None, exc)
-        return record, prepared if self._keeps_events() else None
+            return preparer.failed(event if isinstance(event, Event) else None, exc)
+        # The event is kept only for the per-event hooks that will want it.
+        return record, prepared if active.after_publish or active.publish_failed else None
 
     def check_record(self, record: Record) -> PublishFailure | None:
         """A failure if a ready-made record is over the maximum record size."""
@@ -79,25 +87,8 @@ class ProducerCore:
             error = RecordTooLargeError(
                 record.event_type or "record", record.size, self.max_record_size
             )
-            return self.failed_early(None, error, record)
+            return self.preparer.failed(None, error, record)
         return None
-
-    def failed_early(
-        self, event: Event | None, error: EventwireError, record: Record | None = None
-    ) -> PublishFailure:
-        """A failure for something that never reached the buffer, reported to the hooks."""
-        event_id = event.id if event is not None else (record.event_id if record else "")
-        failure = PublishFailure(event_id, error, 0, record)
-        hook = self.hooks.eventwire_publish_failed
-        if hook.get_hookimpls():
-            hook(event=event, failure=failure)
-        return failure
-
-    def _keeps_events(self) -> bool:
-        return bool(
-            self.hooks.eventwire_after_publish.get_hookimpls()
-            or self.hooks.eventwire_publish_failed.get_hookimpls()
-        )
 
     def send(self, batch: Batch) -> list[PublishResult] | EventwireError:
         """Send one request; its per-record results, or the error that failed it whole."""
