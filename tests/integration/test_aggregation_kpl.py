@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
-
 import base64
+from typing import Any
 
 import aws_kinesis_agg.aggregator
 import aws_kinesis_agg.deaggregator
@@ -56,7 +55,7 @@ class TestKplCompatibility:
     @settings(max_examples=50)
     @given(batches)
     def test_we_read_aws_kinesis_agg(self, batch: list[Record]) -> None:
-        """eventwire de-aggregates what the aws-kinesis-agg aggregator writes."""
+        """Eventwire de-aggregates what the aws-kinesis-agg aggregator writes."""
         theirs = aws_kinesis_agg.aggregator.RecordAggregator()
         for record in batch:
             assert (
