@@ -10,7 +10,9 @@ from types import TracebackType
 
 from eventwire_emulator.model import Kinesis
 from eventwire_emulator.server.app import EmulatorApp
-from eventwire_emulator.server.http11 import DEFAULT_MAX_BODY, App, serve_connection
+from eventwire_emulator.server.h2 import H2Connection
+from eventwire_emulator.server.http11 import DEFAULT_MAX_BODY, App
+from eventwire_emulator.server.protocol import serve
 from eventwire_emulator.wire import SubscriptionPolicy, Wire
 
 DEFAULT_HOST = "127.0.0.1"
@@ -20,11 +22,12 @@ IDLE_TIMEOUT = 300.0
 
 
 class HttpServer:
-    """Serve an app over HTTP/1.1 on a background accept thread.
+    """Serve an app over HTTP/1.1 and h2c (HTTP/2, prior knowledge) on one port.
 
     ``port=0`` picks a free port; ``port`` tells which. Connections get a thread
-    each for their keep-alive life (not one per request). ``stop()`` closes the
-    listener and every open connection, and is safe to call twice.
+    each for their keep-alive life (not one per request; HTTP/2 adds one per
+    request stream). ``stop()`` sends HTTP/2 clients GOAWAY, closes the listener
+    and every open connection, and is safe to call twice.
     """
 
     def __init__(
@@ -50,6 +53,7 @@ class HttpServer:
         self.port: int = self._listener.getsockname()[1]
         self._wake_read, self._wake_write = socket.socketpair()
         self._connections: set[socket.socket] = set()
+        self._http2: dict[socket.socket, H2Connection] = {}
         self._threads: set[threading.Thread] = set()
         self._lock = threading.Lock()
         self._stopping = False
@@ -101,11 +105,16 @@ class HttpServer:
 
     def _serve(self, conn: socket.socket) -> None:
         try:
-            serve_connection(conn, self.app, self.max_body)
+            serve(conn, self.app, self.max_body, lambda http2: self._track(conn, http2))
         finally:
             with self._lock:
                 self._connections.discard(conn)
+                self._http2.pop(conn, None)
                 self._threads.discard(threading.current_thread())
+
+    def _track(self, conn: socket.socket, http2: H2Connection) -> None:
+        with self._lock:
+            self._http2[conn] = http2
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop accepting, close open connections and wait up to `timeout` for threads."""
@@ -114,11 +123,14 @@ class HttpServer:
                 return
             self._stopping = True
             connections = list(self._connections)
+            http2 = list(self._http2.values())
             threads = list(self._threads)
         self._wake_write.send(b"x")
         if self._accept_thread.is_alive():
             self._accept_thread.join(timeout)
         self._listener.close()
+        for connection in http2:
+            connection.goaway()
         for conn in connections:
             # shutdown (not close) wakes a thread blocked in recv on this socket.
             with contextlib.suppress(OSError):
