@@ -64,21 +64,47 @@ class UserRecord(NamedTuple):
     aggregated: bool = False
 
 
+def _varint_size(value: int) -> int:
+    # Indexes and lengths are nearly always below 16 KiB: skip the general formula.
+    if value < 0x80:
+        return 1
+    if value < 0x4000:
+        return 2
+    return protowire.varint_size(value)
+
+
+def _text_size(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode())
+
+
+# One-byte field keys of the schema (field number << 3 | wire type).
+_KEY_TABLE_TAG = bytes((_PARTITION_KEY_TABLE << 3 | protowire.LENGTH_DELIMITED,))
+_EHK_TABLE_TAG = bytes((_EXPLICIT_HASH_KEY_TABLE << 3 | protowire.LENGTH_DELIMITED,))
+_RECORD_TAG = bytes((_RECORDS << 3 | protowire.LENGTH_DELIMITED,))
+_KEY_INDEX_TAG = bytes((_RECORD_PARTITION_KEY_INDEX << 3 | protowire.VARINT,))
+_EHK_INDEX_TAG = bytes((_RECORD_EXPLICIT_HASH_KEY_INDEX << 3 | protowire.VARINT,))
+_DATA_TAG = bytes((_RECORD_DATA << 3 | protowire.LENGTH_DELIMITED,))
+
+
 class Aggregator:
     """Builds one aggregated record from user records, tracking its exact size; not thread-safe.
 
     The aggregated record takes the partition key (and explicit hash key) of
     its first user record, so it lands on the same shard as that record; the
-    caller only combines records bound for one shard.
+    caller only combines records bound for one shard. The producer adds
+    hundreds of thousands of records a second here, so sizes are computed once
+    per record, with the schema's one-byte field keys written out.
     """
 
-    __slots__ = ("_ehk_index", "_key_index", "_message_size", "_records")
+    __slots__ = ("_ehk_index", "_entries", "_key_bytes", "_key_index", "_message_size", "_records")
 
     def __init__(self) -> None:
         self._records: list[Record] = []
+        self._entries: list[tuple[int, int | None, int]] = []
         self._key_index: dict[str, int] = {}
         self._ehk_index: dict[str, int] = {}
         self._message_size = 0
+        self._key_bytes = 0
 
     def __len__(self) -> int:
         return len(self._records)
@@ -98,61 +124,83 @@ class Aggregator:
         """Bytes counted against the record size limit: data plus partition key."""
         if not self._records:
             return 0
-        return OVERHEAD + self._message_size + len(self.partition_key.encode())
+        return OVERHEAD + self._message_size + self._key_bytes
 
     def size_with(self, record: Record) -> int:
         """What ``size`` would be after adding ``record``."""
-        grow = self._growth(record)
-        key_bytes = len((self._records[0] if self._records else record).partition_key.encode())
-        return OVERHEAD + self._message_size + grow + key_bytes
+        key_bytes = self._key_bytes if self._records else _text_size(record.partition_key)
+        return OVERHEAD + self._message_size + self._growth(record)[0] + key_bytes
 
-    def _growth(self, record: Record) -> int:
+    def _growth(self, record: Record) -> tuple[int, int, int | None, int]:
+        """Bytes ``record`` adds, its key index, explicit hash key index and entry size."""
         grow = 0
-        key_index = self._key_index.get(record.partition_key)
+        key = record.partition_key
+        key_index = self._key_index.get(key)
         if key_index is None:
             key_index = len(self._key_index)
-            grow += protowire.length_delimited_size(
-                _PARTITION_KEY_TABLE, len(record.partition_key.encode())
-            )
-        inner = 1 + protowire.varint_size(key_index)
+            length = _text_size(key)
+            grow += 1 + _varint_size(length) + length
         ehk = record.explicit_hash_key
+        ehk_index: int | None = None
+        inner = 1 + _varint_size(key_index)
         if ehk is not None:
             ehk_index = self._ehk_index.get(ehk)
             if ehk_index is None:
                 ehk_index = len(self._ehk_index)
-                grow += protowire.length_delimited_size(_EXPLICIT_HASH_KEY_TABLE, len(ehk))
-            inner += 1 + protowire.varint_size(ehk_index)
-        inner += protowire.length_delimited_size(_RECORD_DATA, len(record.data))
-        return grow + protowire.length_delimited_size(_RECORDS, inner)
+                grow += 1 + _varint_size(len(ehk)) + len(ehk)
+            inner += 1 + _varint_size(ehk_index)
+        length = len(record.data)
+        inner += 1 + _varint_size(length) + length
+        return grow + 1 + _varint_size(inner) + inner, key_index, ehk_index, inner
 
     def add(self, record: Record) -> None:
         """Append ``record`` (check ``size_with`` first to respect a size limit)."""
-        self._message_size += self._growth(record)
-        self._key_index.setdefault(record.partition_key, len(self._key_index))
-        if record.explicit_hash_key is not None:
-            self._ehk_index.setdefault(record.explicit_hash_key, len(self._ehk_index))
+        self._append(record, self._growth(record))
+
+    def try_add(self, record: Record, limit: int) -> bool:
+        """Append ``record`` if the aggregated record then stays within ``limit`` bytes."""
+        growth = self._growth(record)
+        key_bytes = self._key_bytes if self._records else _text_size(record.partition_key)
+        if OVERHEAD + self._message_size + growth[0] + key_bytes > limit:
+            return False
+        self._append(record, growth)
+        return True
+
+    def _append(self, record: Record, growth: tuple[int, int, int | None, int]) -> None:
+        grow, key_index, ehk_index, inner = growth
+        if not self._records:
+            self._key_bytes = _text_size(record.partition_key)
+        self._message_size += grow
+        if key_index == len(self._key_index):
+            self._key_index[record.partition_key] = key_index
+        if ehk_index is not None and ehk_index == len(self._ehk_index):
+            self._ehk_index[record.explicit_hash_key or ""] = ehk_index
         self._records.append(record)
+        self._entries.append((key_index, ehk_index, inner))
 
     def encode(self) -> bytes:
         """The aggregated record's data: magic, protobuf message, MD5 of the message."""
-        parts: list[bytes] = [
-            protowire.length_delimited(_PARTITION_KEY_TABLE, k.encode()) for k in self._key_index
-        ]
-        parts.extend(
-            protowire.length_delimited(_EXPLICIT_HASH_KEY_TABLE, k.encode())
-            for k in self._ehk_index
-        )
-        for record in self._records:
-            inner = protowire.key(_RECORD_PARTITION_KEY_INDEX, protowire.VARINT) + protowire.varint(
-                self._key_index[record.partition_key]
-            )
-            if record.explicit_hash_key is not None:
-                inner += protowire.key(
-                    _RECORD_EXPLICIT_HASH_KEY_INDEX, protowire.VARINT
-                ) + protowire.varint(self._ehk_index[record.explicit_hash_key])
-            inner += protowire.length_delimited(_RECORD_DATA, record.data)
-            parts.append(protowire.length_delimited(_RECORDS, inner))
-        message = b"".join(parts)
+        varint = protowire.varint
+        out = bytearray()
+        for table, tag in ((self._key_index, _KEY_TABLE_TAG), (self._ehk_index, _EHK_TABLE_TAG)):
+            for text in table:
+                encoded = text.encode()
+                out += tag
+                out += varint(len(encoded))
+                out += encoded
+        for record, (key_index, ehk_index, inner) in zip(self._records, self._entries, strict=True):
+            data = record.data
+            out += _RECORD_TAG
+            out += varint(inner)
+            out += _KEY_INDEX_TAG
+            out += varint(key_index)
+            if ehk_index is not None:
+                out += _EHK_INDEX_TAG
+                out += varint(ehk_index)
+            out += _DATA_TAG
+            out += varint(len(data))
+            out += data
+        message = bytes(out)
         return MAGIC + message + md5(message, usedforsecurity=False).digest()
 
     def to_record(self) -> Record:

@@ -147,7 +147,7 @@ class AsyncProducer:
                 settings.buffer_bytes,
             )  # fmt: skip
         future: asyncio.Future[PublishResult] = asyncio.get_running_loop().create_future()
-        engine.add(self._core.pending(record, future, event))
+        engine.add(self._core.pending(record, future, event, size))
         self._poke()
         self._core.metrics.queued(1, size)
         return future

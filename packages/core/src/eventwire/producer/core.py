@@ -166,6 +166,6 @@ class ProducerCore:
         """Count records abandoned at close as failed."""
         self.engine.stats.failed_records += len(resolved)
 
-    def pending(self, record: Record, future: Any, event: Event | None) -> Pending:
-        """A buffer entry for ``record`` published now."""
-        return Pending(record, future, self.clock.now(), event)
+    def pending(self, record: Record, future: Any, event: Event | None, size: int) -> Pending:
+        """A buffer entry for ``record`` (of ``size`` bytes) published now."""
+        return Pending(record, future, self.clock.now(), event, size)

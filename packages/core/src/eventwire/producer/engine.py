@@ -11,7 +11,6 @@ import re
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from eventwire.aggregation import Aggregator
 from eventwire.errors import (
     BackendConnectionError,
     BackendError,
@@ -24,6 +23,7 @@ from eventwire.errors import (
     ThrottledError,
 )
 from eventwire.producer.pacing import ShardPacer
+from eventwire.producer.packing import Packer
 from eventwire.producer.settings import MAX_BATCH_BYTES, MAX_BATCH_RECORDS
 from eventwire.producer.shardmap import ShardMap, hash_key_of
 from eventwire.producer.stats import ProducerStats
@@ -67,6 +67,7 @@ class Pending:
         "done",
         "event",
         "future",
+        "hash_key",
         "published_at",
         "queue",
         "record",
@@ -75,19 +76,25 @@ class Pending:
     )
 
     def __init__(
-        self, record: Record, future: Any, published_at: float, event: Event | None = None
+        self,
+        record: Record,
+        future: Any,
+        published_at: float,
+        event: Event | None = None,
+        size: int | None = None,
     ) -> None:
         self.record = record
         self.future = future
         self.event = event
         self.published_at = published_at
-        self.size = record.size
+        self.size = record.size if size is None else size
         self.seq = 0
         self.attempts = 0
         self.deadline: float | None = None
         self.queue: str | None = None
         self.done = False
         self.ambiguous = False
+        self.hash_key: int | None = None  # computed once, when a shard map first needs it
 
 
 class Batch:
@@ -131,6 +138,16 @@ class Engine:
         self.stream = stream
         self.max_record_size = max_record_size
         self.aggregation_bytes = min(settings.aggregation_bytes, max_record_size)
+        self.packer = (
+            Packer(
+                self.aggregation_bytes,
+                settings.batch_records,
+                settings.batch_bytes,
+                window=4 * settings.batch_records,
+            )
+            if settings.aggregate
+            else None
+        )
         self.stats = ProducerStats()
         self.queues: dict[str | None, deque[Pending]] = {}
         self.shard_map: ShardMap | None = None
@@ -169,7 +186,7 @@ class Engine:
         item.seq = self._seq
         if self.settings.record_ttl is not None:
             item.deadline = item.published_at + self.settings.record_ttl
-        item.queue = self._queue_for(item.record)
+        item.queue = self._queue_for(item)
         queue = self.queues.get(item.queue)
         if queue is None:
             queue = self.queues[item.queue] = deque()
@@ -181,13 +198,16 @@ class Engine:
         self.stats.queued_records += 1
         self.stats.queued_bytes += item.size
 
-    def _queue_for(self, record: Record) -> str | None:
+    def _queue_for(self, item: Pending) -> str | None:
+        if self.shard_map is None and not self.settings.aggregate:
+            return None
+        hash_key = item.hash_key
+        if hash_key is None:
+            hash_key = item.hash_key = hash_key_of(item.record)
         if self.shard_map is not None:
-            return self.shard_map.shard_for(hash_key_of(record))
-        if self.settings.aggregate:
-            # Without a shard map only records with one hash key surely share a shard.
-            return f"hash:{hash_key_of(record)}"
-        return None
+            return self.shard_map.shard_for(hash_key)
+        # Without a shard map only records with one hash key surely share a shard.
+        return f"hash:{hash_key}"
 
     # -- the shard map ---------------------------------------------------------------
 
@@ -206,7 +226,7 @@ class Engine:
         )
         self.queues = {}
         for item in items:
-            item.queue = self._queue_for(item.record)
+            item.queue = self._queue_for(item)
             self.queues.setdefault(item.queue, deque()).append(item)
 
     def _check_shard(self, shard_id: str | None) -> None:
@@ -272,48 +292,17 @@ class Engine:
         seen: set[str],
         now: float,
     ) -> int:
+        if self.packer is not None:
+            return self.packer.take(queue, name, pacer, batch, taken_bytes, seen, now)
         settings = self.settings
-        aggregate = settings.aggregate
         skipped: list[Pending] = []
         scan = 4 * settings.batch_records
-        aggregator: Aggregator | None = None
-        current_keys: set[str] = set()
         while queue and scan > 0 and len(batch.records) < settings.batch_records:
             scan -= 1
             item = queue[0]
             key = item.record.partition_key
             if key in seen:
                 skipped.append(queue.popleft())
-                continue
-            if aggregate and item.size <= self.aggregation_bytes:
-                if aggregator is not None:
-                    grown = aggregator.size_with(item.record)
-                    if grown <= self.aggregation_bytes and (
-                        taken_bytes + grown <= settings.batch_bytes
-                    ):
-                        aggregator.add(queue.popleft().record)
-                        batch.groups[-1].append(item)
-                        current_keys.add(key)
-                        continue
-                    taken_bytes = self._close_aggregate(aggregator, batch, pacer, taken_bytes)
-                    seen |= current_keys
-                    current_keys = set()
-                    aggregator = None
-                    if key in seen:
-                        continue  # re-examined with the updated seen set on the next turn
-                    if len(batch.records) >= settings.batch_records:
-                        break
-                # A new aggregate: wait until the shard could take a full one.
-                if pacer is not None and not pacer.allows(self.aggregation_bytes, now):
-                    break
-                if taken_bytes + item.size > settings.batch_bytes:
-                    break
-                aggregator = Aggregator()
-                aggregator.add(queue.popleft().record)
-                batch.records.append(item.record)  # replaced when the aggregate closes
-                batch.groups.append([item])
-                batch.shards.append(name)
-                current_keys.add(key)
                 continue
             if taken_bytes + item.size > settings.batch_bytes:
                 break
@@ -327,30 +316,16 @@ class Engine:
             batch.groups.append([item])
             batch.shards.append(name)
             taken_bytes += item.size
-        if aggregator is not None:
-            taken_bytes = self._close_aggregate(aggregator, batch, pacer, taken_bytes)
-            seen |= current_keys
         if skipped:
             queue.extendleft(reversed(skipped))
         return taken_bytes
-
-    @staticmethod
-    def _close_aggregate(
-        aggregator: Aggregator, batch: Batch, pacer: ShardPacer | None, taken_bytes: int
-    ) -> int:
-        # One user record goes out as itself: aggregating it would only add bytes.
-        record = aggregator.records[0] if len(aggregator) == 1 else aggregator.to_record()
-        batch.records[-1] = record
-        if pacer is not None:
-            pacer.spend(record.size)
-        return taken_bytes + record.size
 
     def _wait(self, now: float) -> float:
         waits = []
         for name, queue in self.queues.items():
             pacer = self.pacers.get(name) if name is not None else None
             if queue and pacer is not None:
-                size = self.aggregation_bytes if self.settings.aggregate else queue[0].size
+                size = self.packer.floor if self.packer is not None else queue[0].size
                 waits.append(pacer.wait_for(size, now))
         # Never spin: a wait of zero would only happen through rounding.
         return max(min(waits, default=0.001), 0.001)
@@ -369,12 +344,16 @@ class Engine:
                 if pacer is not None:
                     pacer.succeeded()
                 self._retry_delay = 0.0
+                _, backend, stream, shard_id, sequence_number, _ = result
                 for item in group:
                     item.attempts += 1
                     if not item.done:
-                        resolved.append((item, result._replace(
-                            event_id=item.record.event_id, attempts=item.attempts
-                        )))  # fmt: skip
+                        # One receipt per user record; the constructor beats _replace.
+                        receipt = PublishReceipt(
+                            item.record.event_id, backend, stream, shard_id, sequence_number,
+                            item.attempts,
+                        )  # fmt: skip
+                        resolved.append((item, receipt))
                 continue
             error = result.error
             self._check_shard(_shard_named_in(str(error)))
@@ -432,7 +411,7 @@ class Engine:
         self.stats.retried_records += len(items)
         by_queue: dict[str | None, list[Pending]] = {}
         for item in sorted(items, key=lambda i: i.seq):
-            item.queue = self._queue_for(item.record) if self.refresh_wanted else item.queue
+            item.queue = self._queue_for(item) if self.refresh_wanted else item.queue
             by_queue.setdefault(item.queue, []).append(item)
         for name, group in by_queue.items():
             queue = self.queues.get(name)

@@ -95,6 +95,13 @@ class ShardPacer:
         self.records.spend(1)
         self.bytes.spend(size)
 
+    def room(self, now: float) -> float:
+        """Bytes one more record may carry at ``now`` (0 while paused or out of records)."""
+        if now < self.paused_until or not self.records.allows(1, now):
+            return 0.0
+        self.bytes.allows(0, now)  # refills
+        return self.bytes.tokens
+
     def wait_for(self, size: int, now: float) -> float:
         """Seconds until a record of ``size`` bytes may be sent."""
         return max(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Self
 from eventwire.errors import ProducerFullError, PublisherClosedError
 from eventwire.producer.core import ProducerCore
 from eventwire.producer.engine import Batch
+from eventwire.producer.futures import ProducerFuture
 from eventwire.records import PublishFailure, PublishResult
 
 if TYPE_CHECKING:
@@ -86,6 +87,8 @@ class Producer:
         self._engine = self._core.engine
         self._clock = self._core.clock
         self._cond = threading.Condition()
+        # Every future of this producer waits on this one (see ProducerFuture).
+        self._settled = threading.Condition()
         self._closing = False
         self._closed = False
         self._abort = False
@@ -142,19 +145,23 @@ class Producer:
         return self._enqueue(record, None)
 
     def _enqueue(self, record: Record, event: Event | None) -> Future[PublishResult]:
-        future: Future[PublishResult] = Future()
+        future: Future[PublishResult] = ProducerFuture(self._settled)
         engine = self._engine
         size = record.size
         with self._cond:
             self._check_open()
             if not engine.has_room(size):
                 self._wait_for_room(size)
-            was_idle = engine.queued_records == 0
-            engine.add(self._core.pending(record, future, event))
+            settings = self.settings
+            records, nbytes = engine.queued_records, engine.queued_bytes
+            engine.add(self._core.pending(record, future, event, size))
+            # Wake the sender only when this record changes what it would do: the
+            # first record starts a linger, a full batch ends one. Waking it for
+            # every record of a backlog makes it fight this thread for the GIL.
             if (
-                was_idle
-                or engine.queued_records >= self.settings.batch_records
-                or engine.queued_bytes >= self.settings.batch_bytes
+                records == 0
+                or records < settings.batch_records <= engine.queued_records
+                or nbytes < settings.batch_bytes <= engine.queued_bytes
             ):
                 self._cond.notify_all()
         self._core.metrics.queued(1, size)
