@@ -208,6 +208,14 @@ class PublishManyContract(BackendFixtures):
         """No records, no results."""
         assert [] == backend.publish_many([])
 
+    def test_single_attempt_twin_delivers_to_the_same_stream(self, backend: Backend) -> None:
+        """single_attempt() names the same backend and stream and delivers with one attempt."""
+        twin = backend.single_attempt()
+        batch = records(orders(10))
+        results = receipts(twin.publish_many(batch))
+        assert (backend.name, backend.stream) == (twin.name, twin.stream)
+        assert {(backend.stream, 1)} == {(r.stream, r.attempts) for r in results}
+
     def test_records_read_back_equal_and_decode_to_equal_events(
         self, backend: Backend, kinesis_model: Kinesis, stream_name: str
     ) -> None:

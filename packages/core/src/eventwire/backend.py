@@ -62,6 +62,17 @@ class Backend(ABC):
         """
         return None
 
+    def single_attempt(self) -> Backend:
+        """This backend making one attempt per record, for callers that retry themselves.
+
+        Producers pace and retry on their own, and retries inside the backend
+        would hide throttling from their pacing and hold up their other shards.
+        The result shares this backend's connection and stream; close this
+        backend, not the result. The default returns ``self``: right for
+        backends that never retry. Backends that do retry override it.
+        """
+        return self
+
     def close(self) -> None:  # noqa: B027 - most backends hold nothing to release
         """Release what the backend holds (clients, connections); idempotent."""
 

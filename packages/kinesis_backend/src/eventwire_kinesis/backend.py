@@ -6,6 +6,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from eventwire import (
@@ -241,6 +242,25 @@ class KinesisBackend(Backend):
             send_one=self._send_one,
         )
         return run.run()
+
+    def single_attempt(self) -> KinesisBackend:
+        """A twin that sends each record once (``RetryPolicy(max_attempts=1)``).
+
+        It shares this backend's client and ordering chain; a throttled or failed
+        entry comes back at once as a failure with its AWS code, for the caller
+        (a producer) to pace and retry. Closing the twin leaves the client open.
+        botocore's own retries of whole-call errors follow the client's config.
+        """
+        twin = KinesisBackend(
+            settings=replace(self.settings, client=self.client),
+            retry=RetryPolicy(max_attempts=1),
+            sleep=self._sleep,
+            clock=self._clock,
+            rng=self._rng,
+            name=self.name,
+        )
+        twin._chain = self._chain  # one chain per stream, so ordered records stay chained
+        return twin
 
     # -- shards and lifecycle --------------------------------------------------
 

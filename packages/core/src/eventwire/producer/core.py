@@ -55,6 +55,8 @@ class ProducerCore:
             **backend_options,
         )
         self.backend = self.publisher.backend
+        # The producer paces and retries; the backend must not retry behind its back.
+        self.sender = self.backend.single_attempt()
         self.hooks = self.publisher.plugin_manager.hook
         self.settings = settings or ProducerSettings()
         self.clock = clock or MonotonicClock()
@@ -94,7 +96,7 @@ class ProducerCore:
         """Send one request; its per-record results, or the error that failed it whole."""
         self.metrics.batch(batch)
         try:
-            results = self.backend.publish_many(batch.records)
+            results = self.sender.publish_many(batch.records)
         except EventwireError as exc:
             return exc
         except Exception as exc:
@@ -115,7 +117,7 @@ class ProducerCore:
     def read_shards(self) -> list[ShardInfo] | BackendError | None:
         """The backend's open shards, None if it has none, or the error reading them."""
         try:
-            return self.backend.shards()
+            return self.sender.shards()
         except BackendError as exc:
             return exc
 
