@@ -1,8 +1,6 @@
 // Drives the emulator with the AWS SDK for JavaScript v3: node js_client.cjs URL
-// The Kinesis client defaults to HTTP/2 (for SubscribeToShard); the emulator speaks
-// HTTP/1.1, so this passes the SDK's own HTTP/1.1 handler, the one change needed.
+// The client keeps its default configuration: HTTP/2 (NodeHttp2Handler) for every call.
 "use strict";
-const { NodeHttpHandler } = require("@smithy/node-http-handler");
 const {
   KinesisClient, CreateStreamCommand, PutRecordCommand, PutRecordsCommand, ListShardsCommand,
   GetShardIteratorCommand, GetRecordsCommand, AddTagsToStreamCommand, ListTagsForStreamCommand,
@@ -11,7 +9,7 @@ const {
 
 async function main(endpoint) {
   const client = new KinesisClient({
-    endpoint, region: "us-east-1", maxAttempts: 1, requestHandler: new NodeHttpHandler(),
+    endpoint, region: "us-east-1", maxAttempts: 1,
     credentials: { accessKeyId: "test", secretAccessKey: "test" },
   });
   const StreamName = "js";
@@ -37,8 +35,10 @@ async function main(endpoint) {
   } catch (error) {
     missing = error.name;
   }
+  const handler = client.config.requestHandler.constructor.name;
   client.destroy();
   console.log(JSON.stringify({
+    handler,
     shardId: one.ShardId,
     failed: many.FailedRecordCount,
     shards: shards.Shards.map((s) => s.ShardId),
