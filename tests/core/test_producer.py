@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pluggy
 import pytest
 
 from eventwire import (
     AsyncProducer,
+    Backend,
     DeliveryTimeoutError,
     InvalidRecordError,
     Producer,
@@ -200,3 +202,41 @@ class TestThreadsAndTasks:
             return [f.result().ok for batch in batches for f in batch]  # type: ignore[attr-defined]
 
         assert [True] * 500 == asyncio.run(main())
+
+
+class StuckBackend(Backend):
+    """A backend whose requests wait until released; records when it is closed."""
+
+    name = "stuck"
+    stream = "s"
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.closed = threading.Event()
+
+    def publish(self, record: Record) -> PublishReceipt:
+        self.entered.set()
+        self.release.wait()
+        return PublishReceipt(record.event_id, self.name, self.stream, "shardId-0", "1")
+
+    def close(self) -> None:
+        self.closed.set()
+
+
+class TestStuckRequest:
+    """close() does not wait for a request that never answers."""
+
+    def test_close_returns_and_thread_closes_backend_later(self) -> None:
+        """The stuck record comes back ambiguous at once; the thread closes the backend later."""
+        backend = StuckBackend()
+        producer = Producer(backend, settings=ProducerSettings(linger=0, pace=False))
+        future = producer.publish_record(Record(b"x", "k", event_id="e"))
+        assert backend.entered.wait(30)
+        undelivered = producer.close(timeout=0)
+        assert ["e"] == [failure.event_id for failure in undelivered]
+        assert undelivered[0].error.ambiguous
+        assert future.result(timeout=0) is undelivered[0]
+        assert not backend.closed.is_set()  # the request still holds the backend
+        backend.release.set()
+        assert backend.closed.wait(30)

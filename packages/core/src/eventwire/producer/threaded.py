@@ -196,6 +196,15 @@ class Producer:
     # -- sending --------------------------------------------------------------------------
 
     def _run(self) -> None:
+        try:
+            self._send_until_closed()
+        finally:
+            if self._abort:
+                # close() gave up waiting for this thread (a request was stuck) and
+                # left the backend open for it; the request is over, so close it now.
+                self._core.publisher.close()
+
+    def _send_until_closed(self) -> None:
         cond, engine = self._cond, self._engine
         while True:
             with cond:
@@ -294,6 +303,11 @@ class Producer:
         ``DeliveryTimeoutError`` (marked ``ambiguous`` when a request carrying them
         was unanswered); they are returned, records included, so the caller can
         keep them. Closes the backend. Idempotent: later calls return ``[]``.
+
+        A request still unanswered at the deadline cannot be interrupted: the
+        sender thread (a daemon) waits for it alone, settles nothing more (its
+        records were already returned here as ambiguous), closes the backend
+        and ends; ``close`` does not wait for that.
         """
         with self._cond:
             if self._closing:
