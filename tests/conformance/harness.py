@@ -9,7 +9,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
 
 MAX_HASH_KEY = 2**128 - 1
+T = TypeVar("T")
 Check = Callable[["Endpoint"], None]
 #: Check name -> check, in definition order.
 CHECKS: dict[str, Check] = {}
@@ -51,10 +52,26 @@ class Endpoint:
                 self.client.delete_stream(StreamName=name, EnforceConsumerDeletion=True)
         self.client.close()
 
+    def paced(self, call: Callable[[], T], timeout: float = 10.0) -> T:
+        """Run a control-plane call, waiting out its call rate (LimitExceededException).
+
+        Kinesis allows, for example, five CreateStream calls a second per account;
+        checks run back to back would exceed that without taking a pause.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return call()
+            except ClientError as exc:
+                throttled = exc.response["Error"]["Code"] == "LimitExceededException"
+                if not throttled or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.2)
+
     def stream(self, shards: int = 1, **kwargs: Any) -> str:
         """Create a stream with a fresh name and wait until it is ACTIVE."""
         name = f"conformance-{uuid.uuid4().hex[:12]}"
-        self.client.create_stream(StreamName=name, ShardCount=shards, **kwargs)
+        self.paced(lambda: self.client.create_stream(StreamName=name, ShardCount=shards, **kwargs))
         self._streams.append(name)
         self.wait_active(name)
         return name

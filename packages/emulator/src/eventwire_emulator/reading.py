@@ -30,8 +30,14 @@ def read_records(kinesis: Kinesis, stream: str) -> list[StoredRecord]:
     Records come shard by shard in ListShards order and, within a shard, in
     sequence-number order (Kinesis orders records per shard only). KPL-aggregated
     records are split into their user records, which share the aggregate's
-    sequence number and are numbered by ``sub_sequence_number``.
+    sequence number and are numbered by ``sub_sequence_number``. Reads are
+    observations (``Kinesis.observing``): no quota, call rate or injected fault.
     """
+    with kinesis.observing():
+        return _read_records(kinesis, stream)
+
+
+def _read_records(kinesis: Kinesis, stream: str) -> list[StoredRecord]:
     records: list[StoredRecord] = []
     listing = kinesis.list_shards(stream)
     shards = list(listing.shards)

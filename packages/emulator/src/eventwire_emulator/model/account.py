@@ -7,6 +7,7 @@ import threading
 from collections.abc import Mapping
 
 from eventwire_emulator.model import listing, metadata
+from eventwire_emulator.model.admission import Admission
 from eventwire_emulator.model.clock import Clock, SystemClock
 from eventwire_emulator.model.errors import (
     InvalidArgument,
@@ -61,7 +62,7 @@ def check_range(value: int | None, low: int, high: int, name: str) -> None:
         raise InvalidArgument(f"Invalid {name} {value}: must be between {low} and {high}.")
 
 
-class Account:
+class Account(Admission):
     """Stream table and lifecycle; `Kinesis` adds the remaining operations.
 
     Streams are addressed by name or ARN (`stream` parameters accept both).
@@ -82,6 +83,7 @@ class Account:
         on_demand_stream_count_limit: int = 50,
         faults: FaultInjector | None = None,
     ) -> None:
+        super().__init__()
         self.clock: Clock = clock or SystemClock()
         self.quotas = quotas
         self.region = region
@@ -155,7 +157,8 @@ class Account:
         max_record_size_in_kib: int | None = None,
     ) -> None:
         """CreateStream: PROVISIONED needs `shard_count`; ON_DEMAND ignores it and gets 4 shards."""
-        self.faults.before_call("CreateStream", self.clock)
+        if self._api_call("CreateStream"):
+            self._limit_rate("CreateStream", self.clock.now())
         metadata.check_name(stream_name, "StreamName")
         if stream_mode not in STREAM_MODES:
             raise InvalidArgument(f"Invalid StreamMode {stream_mode!r}: PROVISIONED or ON_DEMAND.")
@@ -202,7 +205,8 @@ class Account:
 
     def delete_stream(self, stream: str, *, enforce_consumer_deletion: bool = False) -> None:
         """DeleteStream; refuses while consumers exist unless `enforce_consumer_deletion`."""
-        self.faults.before_call("DeleteStream", self.clock)
+        if self._api_call("DeleteStream"):
+            self._limit_rate("DeleteStream", self.clock.now())
         with self._lock:
             found = self._stream(stream)
             if found.consumers and not enforce_consumer_deletion:
@@ -220,7 +224,8 @@ class Account:
         exclusive_start_shard_id: str | None = None,
     ) -> StreamDescription:
         """DescribeStream: up to `limit` (default 100) shards after the exclusive start."""
-        self.faults.before_call("DescribeStream", self.clock)
+        if self._api_call("DescribeStream"):
+            self._limit_rate("DescribeStream", self.clock.now())
         check_range(limit, 1, 10_000, "Limit")
         found = self._stream(stream)
         now = self.clock.now()
@@ -243,7 +248,8 @@ class Account:
 
     def describe_stream_summary(self, stream: str) -> StreamDescriptionSummary:
         """DescribeStreamSummary."""
-        self.faults.before_call("DescribeStreamSummary", self.clock)
+        if self._api_call("DescribeStreamSummary"):
+            self._limit_rate("DescribeStreamSummary", self.clock.now())
         found = self._stream(stream)
         with found.lock:
             return StreamDescriptionSummary(
@@ -269,7 +275,8 @@ class Account:
         next_token: str | None = None,
     ) -> ListStreamsResult:
         """ListStreams, sorted by name, `limit` (default 100) per page."""
-        self.faults.before_call("ListStreams", self.clock)
+        if self._api_call("ListStreams"):
+            self._limit_rate("ListStreams", self.clock.now())
         check_range(limit, 1, 10_000, "Limit")
         start = exclusive_start_stream_name
         if next_token is not None:
@@ -290,7 +297,8 @@ class Account:
 
     def describe_limits(self) -> Limits:
         """DescribeLimits: shard and on-demand stream limits and current usage."""
-        self.faults.before_call("DescribeLimits", self.clock)
+        if self._api_call("DescribeLimits"):
+            self._limit_rate("DescribeLimits", self.clock.now())
         with self._lock:
             return Limits(
                 self.shard_limit,

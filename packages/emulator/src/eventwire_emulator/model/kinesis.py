@@ -273,11 +273,13 @@ class Kinesis(Management):
 
         An AT_TIMESTAMP in the future behaves like LATEST.
         """
-        self.faults.before_call("GetShardIterator", self.clock)
+        limited = self._api_call("GetShardIterator")
         found = self._stream(stream)
         now = self.clock.now()
         with found.lock:
             shard = self._shard(found, shard_id, now)
+            if limited:
+                self._limit_rate("GetShardIterator", now, found, shard_id)
             if now >= found.next_trim:
                 found.trim(now)
             position = self._position(
@@ -292,7 +294,7 @@ class Kinesis(Management):
 
     def get_records(self, shard_iterator: str, *, limit: int | None = None) -> GetRecordsResult:
         """GetRecords: up to `limit` (default 10,000) records and at most 10 MiB."""
-        self.faults.before_call("GetRecords", self.clock)
+        limited = self._api_call("GetRecords")
         check_range(limit, 1, 10_000, "Limit")
         name, serial, shard_id, position, issued = self._tokens.decode(
             "iterator", shard_iterator, "ShardIterator"
@@ -316,7 +318,7 @@ class Kinesis(Management):
             raise StreamNotFound(name, self.account_id)
         with found.lock:
             shard = self._shard(found, shard_id, now)
-            quota = found.read_quota(shard, now) if self.quotas else None
+            quota = found.read_quota(shard, now) if limited else None
             if quota is not None and not quota.admit_call(now):
                 raise ThroughputExceeded(self._throttled(found, shard), shard.shard_id)
             records, position, at_end, millis = found.read(shard, position, limit or 10_000, now)
@@ -345,7 +347,7 @@ class Kinesis(Management):
         AFTER_SEQUENCE_NUMBER and the batch's continuation sequence number.
         No read quota applies (enhanced fan-out has its own pipe).
         """
-        self.faults.before_call("SubscribeToShard", self.clock)
+        self._api_call("SubscribeToShard")
         check_range(limit, 1, 10_000, "Limit")
         found = self._stream(stream)
         now = self.clock.now()
@@ -393,7 +395,7 @@ class Kinesis(Management):
         stream_creation_timestamp: float | None = None,
     ) -> ListShardsResult:
         """ListShards: give `stream` or `next_token`, not both; tokens live 300 seconds."""
-        self.faults.before_call("ListShards", self.clock)
+        limited = self._api_call("ListShards")
         check_range(max_results, 1, 10_000, "MaxResults")
         now = self.clock.now()
         if next_token is not None:
@@ -434,6 +436,8 @@ class Kinesis(Management):
                 raise ResourceNotFound(
                     f"Stream {found.name} created at {stream_creation_timestamp} not found."
                 )
+        if limited:
+            self._limit_rate("ListShards", now, found)
         with found.lock:
             shards = listing.filter_shards(found, shard_filter, now)
         shards = listing.after(shards, exclusive_start_shard_id)

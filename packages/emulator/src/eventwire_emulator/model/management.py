@@ -41,7 +41,8 @@ class Management(Account):
         self, stream: str, shard_to_split: str, new_starting_hash_key: str | int
     ) -> None:
         """SplitShard: two children cover the parent's range, split at the new key."""
-        self.faults.before_call("SplitShard", self.clock)
+        if self._api_call("SplitShard"):
+            self._limit_rate("SplitShard", self.clock.now())
         found = self._stream(stream)
         self._provisioned(found, "SplitShard")
         key = parse_hash_key(new_starting_hash_key, name="NewStartingHashKey")
@@ -52,7 +53,8 @@ class Management(Account):
 
     def merge_shards(self, stream: str, shard_to_merge: str, adjacent_shard_to_merge: str) -> None:
         """MergeShards: one child covers two adjacent open shards."""
-        self.faults.before_call("MergeShards", self.clock)
+        if self._api_call("MergeShards"):
+            self._limit_rate("MergeShards", self.clock.now())
         found = self._stream(stream)
         self._provisioned(found, "MergeShards")
         with found.lock:
@@ -65,15 +67,18 @@ class Management(Account):
     ) -> UpdateShardCountResult:
         """UpdateShardCount via real splits then merges, ending with uniform ranges.
 
-        The per-day scaling-call limit of AWS is not modelled.
+        With quotas on, at most ten calls a second per account and ten scalings per
+        rolling 24 hours per stream are admitted (see `call_rates`).
 
         Raises:
             InvalidArgument: bad scaling type or target.
             UnsupportedInStreamMode: an ON_DEMAND stream.
             LimitExceeded: target above double or below half the open shards, above
-                10,000, or beyond the account's shard limit.
+                10,000, or beyond the account's shard limit; or a call rate exhausted.
         """
-        self.faults.before_call("UpdateShardCount", self.clock)
+        limited = self._api_call("UpdateShardCount")
+        if limited:
+            self._limit_rate("UpdateShardCount", self.clock.now())
         if scaling_type != "UNIFORM_SCALING":
             raise InvalidArgument(f"Invalid ScalingType {scaling_type!r}: UNIFORM_SCALING only.")
         if target_shard_count < 1:
@@ -91,6 +96,12 @@ class Management(Account):
                 raise LimitExceeded(f"TargetShardCount {target_shard_count} exceeds 10000.")
             self._check_shard_budget(target_shard_count - current)
             if target_shard_count != current:
+                if limited:
+                    # Only a change of shard count is a scaling; counted last, when
+                    # nothing else can refuse the call.
+                    self._limit_rate(
+                        "UpdateShardCount", self.clock.now(), found, counts="successes"
+                    )
                 resharding.scale_uniformly(found, target_shard_count, self.clock.now())
             return UpdateShardCountResult(found.name, found.arn, current, target_shard_count)
 
@@ -98,12 +109,12 @@ class Management(Account):
 
     def increase_stream_retention_period(self, stream: str, retention_period_hours: int) -> None:
         """IncreaseStreamRetentionPeriod (24..8760, not below the current value)."""
-        self.faults.before_call("IncreaseStreamRetentionPeriod", self.clock)
+        self._api_call("IncreaseStreamRetentionPeriod")
         self._set_retention(stream, retention_period_hours, increase=True)
 
     def decrease_stream_retention_period(self, stream: str, retention_period_hours: int) -> None:
         """DecreaseStreamRetentionPeriod (24..8760, not above the current value)."""
-        self.faults.before_call("DecreaseStreamRetentionPeriod", self.clock)
+        self._api_call("DecreaseStreamRetentionPeriod")
         self._set_retention(stream, retention_period_hours, increase=False)
 
     def _set_retention(self, stream: str, hours: int, *, increase: bool) -> None:
@@ -135,14 +146,14 @@ class Management(Account):
         self, stream: str, encryption_type: str = "KMS", key_id: str = "alias/aws/kinesis"
     ) -> None:
         """StartStreamEncryption: later records report EncryptionType KMS."""
-        self.faults.before_call("StartStreamEncryption", self.clock)
+        self._api_call("StartStreamEncryption")
         self._set_encryption(stream, encryption_type, key_id, enable=True)
 
     def stop_stream_encryption(
         self, stream: str, encryption_type: str = "KMS", key_id: str = "alias/aws/kinesis"
     ) -> None:
         """StopStreamEncryption: later records report EncryptionType NONE."""
-        self.faults.before_call("StopStreamEncryption", self.clock)
+        self._api_call("StopStreamEncryption")
         self._set_encryption(stream, encryption_type, key_id, enable=False)
 
     def _set_encryption(self, stream: str, kind: str, key_id: str, *, enable: bool) -> None:
@@ -162,14 +173,14 @@ class Management(Account):
         self, stream: str, shard_level_metrics: Sequence[str]
     ) -> EnhancedMonitoringResult:
         """EnableEnhancedMonitoring ("ALL" means every metric)."""
-        self.faults.before_call("EnableEnhancedMonitoring", self.clock)
+        self._api_call("EnableEnhancedMonitoring")
         return self._set_metrics(stream, shard_level_metrics, enable=True)
 
     def disable_enhanced_monitoring(
         self, stream: str, shard_level_metrics: Sequence[str]
     ) -> EnhancedMonitoringResult:
         """DisableEnhancedMonitoring ("ALL" means every metric)."""
-        self.faults.before_call("DisableEnhancedMonitoring", self.clock)
+        self._api_call("DisableEnhancedMonitoring")
         return self._set_metrics(stream, shard_level_metrics, enable=False)
 
     def _set_metrics(
@@ -199,7 +210,7 @@ class Management(Account):
 
     def update_stream_mode(self, stream: str, stream_mode: str) -> None:
         """UpdateStreamMode: PROVISIONED or ON_DEMAND; the shards stay as they are."""
-        self.faults.before_call("UpdateStreamMode", self.clock)
+        self._api_call("UpdateStreamMode")
         if stream_mode not in STREAM_MODES:
             raise InvalidArgument(f"Invalid StreamMode {stream_mode!r}: PROVISIONED or ON_DEMAND.")
         with self._lock:
@@ -217,7 +228,7 @@ class Management(Account):
 
     def update_max_record_size(self, stream: str, max_record_size_in_kib: int) -> None:
         """UpdateMaxRecordSize (1024..10240 KiB)."""
-        self.faults.before_call("UpdateMaxRecordSize", self.clock)
+        self._api_call("UpdateMaxRecordSize")
         check_range(max_record_size_in_kib, 1024, 10240, "MaxRecordSizeInKiB")
         found = self._stream(stream)
         with found.lock:
@@ -227,14 +238,16 @@ class Management(Account):
 
     def add_tags_to_stream(self, stream: str, tags: Mapping[str, str]) -> None:
         """AddTagsToStream: add or overwrite; a stream holds at most 50 tags."""
-        self.faults.before_call("AddTagsToStream", self.clock)
+        if self._api_call("AddTagsToStream"):
+            self._limit_rate("AddTagsToStream", self.clock.now())
         found = self._stream(stream)
         with found.lock:
             metadata.add_tags(found.tags, tags, f"stream {found.name}")
 
     def remove_tags_from_stream(self, stream: str, tag_keys: Sequence[str]) -> None:
         """RemoveTagsFromStream; unknown keys are ignored."""
-        self.faults.before_call("RemoveTagsFromStream", self.clock)
+        if self._api_call("RemoveTagsFromStream"):
+            self._limit_rate("RemoveTagsFromStream", self.clock.now())
         found = self._stream(stream)
         with found.lock:
             metadata.remove_tags(found.tags, tag_keys)
@@ -247,7 +260,8 @@ class Management(Account):
         limit: int | None = None,
     ) -> ListTagsResult:
         """ListTagsForStream, sorted by key, `limit` (default 50) per page."""
-        self.faults.before_call("ListTagsForStream", self.clock)
+        if self._api_call("ListTagsForStream"):
+            self._limit_rate("ListTagsForStream", self.clock.now())
         check_range(limit, 1, 50, "Limit")
         found = self._stream(stream)
         with found.lock:
@@ -270,21 +284,21 @@ class Management(Account):
 
     def tag_resource(self, resource_arn: str, tags: Mapping[str, str]) -> None:
         """TagResource on a stream or consumer ARN."""
-        self.faults.before_call("TagResource", self.clock)
+        self._api_call("TagResource")
         found, current = self._resource_tags(resource_arn)
         with found.lock:
             metadata.add_tags(current, tags, resource_arn)
 
     def untag_resource(self, resource_arn: str, tag_keys: Sequence[str]) -> None:
         """UntagResource on a stream or consumer ARN."""
-        self.faults.before_call("UntagResource", self.clock)
+        self._api_call("UntagResource")
         found, current = self._resource_tags(resource_arn)
         with found.lock:
             metadata.remove_tags(current, tag_keys)
 
     def list_tags_for_resource(self, resource_arn: str) -> dict[str, str]:
         """ListTagsForResource on a stream or consumer ARN."""
-        self.faults.before_call("ListTagsForResource", self.clock)
+        self._api_call("ListTagsForResource")
         found, current = self._resource_tags(resource_arn)
         with found.lock:
             return dict(sorted(current.items()))
@@ -298,7 +312,8 @@ class Management(Account):
 
         `tags` are validated and applied with the registration: bad tags register nothing.
         """
-        self.faults.before_call("RegisterStreamConsumer", self.clock)
+        if self._api_call("RegisterStreamConsumer"):
+            self._limit_rate("RegisterStreamConsumer", self.clock.now())
         found = self._stream(stream_arn)
         with found.lock:
             return metadata.register(found, consumer_name, self.clock.now(), tags)
@@ -327,8 +342,10 @@ class Management(Account):
         consumer_arn: str | None = None,
     ) -> Consumer:
         """DescribeStreamConsumer by consumer ARN, or by stream ARN and name."""
-        self.faults.before_call("DescribeStreamConsumer", self.clock)
+        limited = self._api_call("DescribeStreamConsumer")
         found, name = self._consumer(stream_arn, consumer_name, consumer_arn)
+        if limited:
+            self._limit_rate("DescribeStreamConsumer", self.clock.now(), found)
         with found.lock:
             return metadata.describe(found, name)
 
@@ -341,9 +358,11 @@ class Management(Account):
         stream_creation_timestamp: float | None = None,
     ) -> ListStreamConsumersResult:
         """ListStreamConsumers, in registration order, `max_results` (default 100) per page."""
-        self.faults.before_call("ListStreamConsumers", self.clock)
+        limited = self._api_call("ListStreamConsumers")
         check_range(max_results, 1, 10_000, "MaxResults")
         found = self._stream(stream_arn)
+        if limited:
+            self._limit_rate("ListStreamConsumers", self.clock.now(), found)
         if stream_creation_timestamp is not None and stream_creation_timestamp != found.created_at:
             raise ResourceNotFound(
                 f"Stream {found.name} created at {stream_creation_timestamp} not found."
@@ -377,8 +396,10 @@ class Management(Account):
         consumer_arn: str | None = None,
     ) -> None:
         """DeregisterStreamConsumer by consumer ARN, or by stream ARN and name."""
-        self.faults.before_call("DeregisterStreamConsumer", self.clock)
+        limited = self._api_call("DeregisterStreamConsumer")
         found, name = self._consumer(stream_arn, consumer_name, consumer_arn)
+        if limited:
+            self._limit_rate("DeregisterStreamConsumer", self.clock.now(), found)
         with found.lock:
             metadata.describe(found, name)
             del found.consumers[name]

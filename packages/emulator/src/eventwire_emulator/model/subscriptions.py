@@ -38,6 +38,11 @@ class Subscription:
         self._taken_over = False
 
     @property
+    def stream_arn(self) -> str:
+        """The ARN of the stream the consumer reads (the consumer ARN's prefix)."""
+        return self.consumer_arn.rpartition("/consumer/")[0]
+
+    @property
     def active(self) -> bool:
         """Whether the subscription is neither released nor taken over."""
         return not (self._released or self._taken_over)

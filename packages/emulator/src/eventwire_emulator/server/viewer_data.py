@@ -1,9 +1,11 @@
 """The data viewer's JSON documents: streams, shards with record counts, newest records.
 
-Reads go through the model's public API. Each shard has a cursor that remembers
-how far it has read, so a poll reads only the records that arrived since the
-last one and the cost does not grow with the stream. Counts are of records put
-(records later dropped by the retention period are still counted).
+Reads go through the model's public API as observations (``Kinesis.observing``), so
+the viewer is never throttled, takes no injected fault and uses up no quota. Each
+shard has a cursor that remembers how far it has read, so a poll reads only the
+records that arrived since the last one and the cost does not grow with the stream.
+Counts are of records put (records later dropped by the retention period are still
+counted).
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ class ViewerData:
     def streams(self) -> dict[str, Any]:
         """Every stream with its shards: hash range, lineage, open or closed, record count."""
         documents = []
-        with self._lock:
+        with self._lock, self.kinesis.observing():
             for name in self._stream_names():
                 try:
                     summary = self.kinesis.describe_stream_summary(name)
@@ -133,7 +135,7 @@ class ViewerData:
         Raises:
             ModelError: the stream or shard does not exist.
         """
-        with self._lock:
+        with self._lock, self.kinesis.observing():
             summary = self.kinesis.describe_stream_summary(stream)
             key = (summary.stream_arn, summary.stream_creation_timestamp, shard_id)
             cursor = self._advance(stream, key, shard_id)

@@ -43,14 +43,14 @@ def subscribe_to_shard(
         ModelError: the consumer, stream, shard or starting position is invalid, the
             consumer and shard are subscribed already, or were called under 1 s ago.
     """
-    consumer_arn: str = params["ConsumerARN"]
-    consumer = kinesis.describe_stream_consumer(consumer_arn=consumer_arn)
     position = params["StartingPosition"]
     shard_id: str = params["ShardId"]
-    subscription = kinesis.open_subscription(consumer_arn, shard_id)
+    # open_subscription looks the consumer up itself: a DescribeStreamConsumer call
+    # here would count toward that operation's rate and take its injected faults.
+    subscription = kinesis.open_subscription(params["ConsumerARN"], shard_id)
     try:
         first = kinesis.read_shard(
-            consumer.stream_arn,
+            subscription.stream_arn,
             shard_id,
             position["Type"],
             sequence_number=position.get("SequenceNumber"),
@@ -59,7 +59,7 @@ def subscribe_to_shard(
     except BaseException:
         subscription.release()
         raise
-    events = _events(kinesis, consumer.stream_arn, shard_id, first, policy, subscription)
+    events = _events(kinesis, subscription.stream_arn, shard_id, first, policy, subscription)
     return _Held(events, subscription)
 
 

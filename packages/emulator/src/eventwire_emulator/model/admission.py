@@ -1,0 +1,89 @@
+"""Where an API call starts: injected faults, call rates, and observers who skip both."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from eventwire_emulator.model.call_rates import CallRates, Counts
+from eventwire_emulator.model.clock import Clock
+from eventwire_emulator.model.errors import LimitExceeded, ThroughputExceeded
+from eventwire_emulator.model.faults import FaultInjector
+from eventwire_emulator.model.stream import Stream
+
+
+class Admission:
+    """The part of `Account` that admits API calls; thread-safe."""
+
+    clock: Clock
+    faults: FaultInjector
+    quotas: bool
+    account_id: str
+
+    def __init__(self) -> None:
+        self._call_rates = CallRates()
+        self._observer = threading.local()
+
+    @contextmanager
+    def observing(self) -> Iterator[None]:
+        """Read as an observer: within the block, this thread's calls are not API calls.
+
+        Observations skip injected faults and latency, the control-plane call rates
+        and the per-shard read quotas, and count toward none of them, so a data
+        viewer or a test reading a stream back never throttles the code under test
+        nor takes a fault scripted for it. Writes made inside the block (PutRecord,
+        PutRecords) are still API calls. Nests; other threads are unaffected.
+        """
+        depth = getattr(self._observer, "depth", 0)
+        self._observer.depth = depth + 1
+        try:
+            yield
+        finally:
+            self._observer.depth = depth
+
+    def _api_call(self, operation: str) -> bool:
+        """Start one call of `operation`: apply injected faults; return whether quotas apply.
+
+        Raises:
+            InjectedFault: a scripted failure matched.
+        """
+        if getattr(self._observer, "depth", 0):
+            return False
+        self.faults.before_call(operation, self.clock)
+        return self.quotas
+
+    def _limit_rate(
+        self,
+        operation: str,
+        now: float,
+        stream: Stream | None = None,
+        shard_id: str = "",
+        *,
+        counts: Counts = "calls",
+    ) -> None:
+        """Count one call against the documented rates of `operation` (see `call_rates`).
+
+        Raises:
+            LimitExceeded: a rate is exhausted.
+            ThroughputExceeded: GetShardIterator's per-shard rate is exhausted.
+        """
+        rate = self._call_rates.admit(
+            operation,
+            now,
+            stream_serial=stream.serial if stream is not None else 0,
+            shard_id=shard_id,
+            counts=counts,
+        )
+        if rate is None:
+            return
+        if stream is None or rate.scope == "account":
+            where = f"account {self.account_id}"
+        elif rate.scope == "shard":
+            where = f"shard {shard_id} in stream {stream.name} under account {self.account_id}"
+        else:
+            where = f"stream {stream.name} under account {self.account_id}"
+        message = f"Rate exceeded for {operation} on {where}: the limit is {rate.describe()}."
+        if rate.error == "ThroughputExceeded":
+            raise ThroughputExceeded(message, shard_id)
+        raise LimitExceeded(message)
