@@ -38,13 +38,8 @@ from eventwire_emulator.server.h2.frames import (
     unpad,
     window_update,
 )
-from eventwire_emulator.server.h2.streams import (
-    MalformedRequest,
-    Stream,
-    request_head,
-    response_fields,
-)
-from eventwire_emulator.server.h2.writer import StreamGone, Writer
+from eventwire_emulator.server.h2.streams import MalformedRequest, Stream, request_head
+from eventwire_emulator.server.h2.writer import Writer
 from eventwire_emulator.server.http11 import App, Request, Response, error_response
 
 MAX_CONCURRENT_STREAMS = 100
@@ -457,7 +452,7 @@ class H2Connection:
                 except Exception:  # a failing app must not end the other streams
                     response = error_response(500, "InternalFailure", "The emulator failed.")
             head_only = request is not None and request.method == "HEAD"
-            self._send(stream, response, head_only)
+            self._writer.respond(stream, response, head_only)
             if not stream.remote_closed:
                 # Answered early (e.g. 413): ask the client to stop sending, without error.
                 self._close(stream, ErrorCode.NO_ERROR)
@@ -470,33 +465,6 @@ class H2Connection:
                 stream.local_closed = True
                 self._threads.discard(threading.current_thread())
             self._forget(stream)
-
-    def _send(self, stream: Stream, response: Response, head_only: bool) -> None:
-        writer = self._writer
-        block = hpack.encode(response_fields(response))
-        body = response.body
-        if isinstance(body, bytes):
-            bare = head_only or not body
-            heads = writer.headers(stream, block, end_stream=bare)
-            with contextlib.suppress(StreamGone):
-                if bare:
-                    writer.send_for(stream, heads)
-                else:
-                    writer.data(stream, body, True, *heads)
-            return
-        finished = False
-        try:
-            writer.send_for(stream, writer.headers(stream, block, end_stream=False))
-            for chunk in body:
-                if chunk:
-                    writer.data(stream, chunk, False)
-            writer.data(stream, b"", True)
-            finished = True
-        except StreamGone:
-            pass
-        finally:
-            if not finished and response.on_abort is not None:
-                response.on_abort()
 
     # -- ending ----------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import socket
 import threading
 from collections.abc import Iterable
 
+from eventwire_emulator.server.h2 import hpack
 from eventwire_emulator.server.h2.frames import (
     DEFAULT_MAX_FRAME_SIZE,
     DEFAULT_WINDOW,
@@ -21,7 +22,8 @@ from eventwire_emulator.server.h2.frames import (
     goaway,
     rst_stream,
 )
-from eventwire_emulator.server.h2.streams import Stream
+from eventwire_emulator.server.h2.streams import Stream, response_fields
+from eventwire_emulator.server.http11 import Response
 
 
 class StreamGone(Exception):
@@ -63,6 +65,33 @@ class Writer:
                 self._sock.sendall(data)
             except OSError:
                 raise StreamGone from None
+
+    def respond(self, stream: Stream, response: Response, head_only: bool) -> None:
+        """Send a whole response on `stream`; a streamed body is aborted if the stream goes."""
+        block = hpack.encode(response_fields(response))
+        body = response.body
+        if isinstance(body, bytes):
+            bare = head_only or not body
+            heads = self.headers(stream, block, end_stream=bare)
+            with contextlib.suppress(StreamGone):
+                if bare:
+                    self.send_for(stream, heads)
+                else:
+                    self.data(stream, body, True, *heads)
+            return
+        finished = False
+        try:
+            self.send_for(stream, self.headers(stream, block, end_stream=False))
+            for chunk in body:
+                if chunk:
+                    self.data(stream, chunk, False)
+            self.data(stream, b"", True)
+            finished = True
+        except StreamGone:
+            pass
+        finally:
+            if not finished and response.on_abort is not None:
+                response.on_abort()
 
     def headers(self, stream: Stream, block: bytes, end_stream: bool) -> list[bytes]:
         """HEADERS (and CONTINUATION) frames carrying `block`, split to the frame size."""
