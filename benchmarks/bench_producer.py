@@ -6,13 +6,15 @@ per second as a fraction of the stream's limit: 4 x 1,000 records/s for small
 records, 4 x 1 MiB/s for large ones. The baseline is a naive loop of single
 puts that drops what is throttled. Aggregation packs 100-byte user records
 (94 bytes of data plus a 6-character key from a pool of 1,000) into KPL
-aggregated records.
+aggregated records. Last, the peer: async-kinesis against the emulator HTTP
+server (see ``benchmarks.peer_async_kinesis``).
 """
 
 from __future__ import annotations
 
 import time
 
+from benchmarks import peer_async_kinesis
 from eventwire import Producer, ProducerSettings, PublishReceipt, Record, ThrottledError
 from eventwire_emulator.backend import EmulatorBackend
 from eventwire_emulator.model import Kinesis, SystemClock
@@ -93,6 +95,7 @@ def run() -> None:
         f"{producer.stats.kinesis_records} Kinesis records; "
         f"{agg_rate / plain_rate:.1f}x the non-aggregated {plain_rate:.0f}/s"
     )
+    peer_async_kinesis.run()
 
 
 if __name__ == "__main__":
