@@ -256,6 +256,19 @@ class TestConsumers:
         assert "SubscribeToShardEvent" in next(iter(again))
         again.close()
 
+    def test_deregistration_ends_the_event_stream(self, client: KinesisClient, stream: str) -> None:
+        arn = client.register_stream_consumer(StreamARN=ARN, ConsumerName="c")["Consumer"][
+            "ConsumerARN"
+        ]
+        response = client.subscribe_to_shard(
+            ConsumerARN=arn, ShardId=SHARD0, StartingPosition={"Type": "LATEST"}
+        )
+        events = iter(response["EventStream"])
+        next(events)
+        client.deregister_stream_consumer(ConsumerARN=arn)
+        with pytest.raises(Exception, match=r"ResourceNotFoundException.*was deregistered"):
+            list(events)
+
     def test_in_stream_error_raises(self, client: KinesisClient, stream: str) -> None:
         arn = client.register_stream_consumer(StreamARN=ARN, ConsumerName="c")["Consumer"][
             "ConsumerARN"

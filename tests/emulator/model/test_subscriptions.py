@@ -164,3 +164,35 @@ class TestLimits:
         for thread in threads:
             thread.join()
         assert ["ok"] + ["throttled"] * 7 == sorted(outcomes)
+
+
+class TestDeregistration:
+    """Deregistering a consumer ends its live subscriptions with ResourceNotFound."""
+
+    def test_live_subscriptions_end(self, k, consumer):
+        """Every shard's subscription of the consumer ends; check names the consumer."""
+        handles = [k.open_subscription(consumer, S0), k.open_subscription(consumer, S1)]
+        k.deregister_stream_consumer(consumer_arn=consumer)
+        assert [False, False] == [h.active for h in handles]
+        with pytest.raises(ResourceNotFound, match=f"Consumer {consumer} was deregistered"):
+            handles[0].check()
+
+    def test_other_consumers_keep_theirs(self, k, consumer):
+        """Another consumer of the same stream and shard is not touched."""
+        other = k.register_stream_consumer(ARN, "d").consumer_arn
+        kept = k.open_subscription(other, S0)
+        k.open_subscription(consumer, S0)
+        k.deregister_stream_consumer(stream_arn=ARN, consumer_name="c")
+        kept.check()
+        assert kept.active
+
+    def test_registered_again_subscribes_at_once(self, k, consumer, clock):
+        """A consumer registered again under its name gets a new ARN and may subscribe."""
+        k.open_subscription(consumer, S0)
+        k.deregister_stream_consumer(consumer_arn=consumer)
+        clock.advance(1)
+        again = k.register_stream_consumer(ARN, "c").consumer_arn
+        assert consumer != again
+        assert k.open_subscription(again, S0).active
+        with pytest.raises(ResourceNotFound):
+            k.open_subscription(consumer, S0)

@@ -185,6 +185,26 @@ class TestSubscribeToShard:
             headers(message)[":exception-type"],
         )
 
+    def test_deregistered_consumer_ends_with_an_exception_event(
+        self, wire: Wire, client: Client, consumer_arn: str
+    ) -> None:
+        response = subscribe(
+            wire,
+            ConsumerARN=consumer_arn,
+            ShardId="shardId-000000000000",
+            StartingPosition={"Type": "LATEST"},
+        )
+        body = response.body
+        assert not isinstance(body, bytes)
+        next(body), next(body)  # initial-response, first event
+        client.ok("DeregisterStreamConsumer", ConsumerARN=consumer_arn)
+        (message,) = decode(b"".join(body))
+        assert ("exception", "ResourceNotFoundException") == (
+            headers(message)[":message-type"],
+            headers(message)[":exception-type"],
+        )
+        assert f"Consumer {consumer_arn} was deregistered" in json.loads(message.payload)["message"]
+
     def test_unknown_consumer_is_an_ordinary_error(self, wire: Wire, consumer_arn: str) -> None:
         response = subscribe(
             wire,

@@ -369,7 +369,8 @@ class Kinesis(Management):
 
         Release the returned handle when the event stream ends. A call 5 seconds or
         more after the live subscription started takes it over: the older handle's
-        `check` then raises ResourceInUse.
+        `check` then raises ResourceInUse. Deregistering the consumer ends the
+        subscription: `check` then raises ResourceNotFound.
 
         Raises:
             ResourceNotFound: no such consumer, or no such shard in its stream.
@@ -378,11 +379,16 @@ class Kinesis(Management):
         """
         found, name = self._consumer(None, None, consumer_arn)
         now = self.clock.now()
-        with found.lock:
-            self._shard(found, shard_id, now)
         # Named as AWS names the subscription: account, stream, shard and consumer.
         owner = f"{self.account_id}:{found.name}:{shard_id}:{name}"
-        return self._subscriptions.open(consumer_arn, shard_id, now, owner)
+        with found.lock:
+            self._shard(found, shard_id, now)
+            # Checked again under the stream lock, which deregistration holds too, so a
+            # subscription cannot outlive a deregistration that raced with it.
+            entry = found.consumers.get(name)
+            if entry is None or entry[0] != consumer_arn:
+                raise ResourceNotFound(f"Consumer {consumer_arn} not found.")
+            return self._subscriptions.open(consumer_arn, shard_id, now, owner)
 
     def list_shards(
         self,

@@ -395,11 +395,15 @@ class Management(Account):
         consumer_name: str | None = None,
         consumer_arn: str | None = None,
     ) -> None:
-        """DeregisterStreamConsumer by consumer ARN, or by stream ARN and name."""
+        """DeregisterStreamConsumer by consumer ARN, or by stream ARN and name.
+
+        The consumer's live SubscribeToShard subscriptions end (see `Subscription.check`).
+        """
         limited = self._api_call("DeregisterStreamConsumer")
         found, name = self._consumer(stream_arn, consumer_name, consumer_arn)
         if limited:
             self._limit_rate("DeregisterStreamConsumer", self.clock.now(), found)
         with found.lock:
-            metadata.describe(found, name)
+            arn = metadata.describe(found, name).consumer_arn
             del found.consumers[name]
+            self._subscriptions.end_consumer(arn)

@@ -4,14 +4,16 @@ The rules, from the SubscribeToShard API reference: one call per second per cons
 and shard (else LimitExceededException); a call within 5 seconds of a successful one
 for the same consumer and shard gets ResourceInUseException; a call 5 seconds or
 more after it takes the subscription over, and the older one fails with
-ResourceInUseException.
+ResourceInUseException. Deregistering the consumer ends its subscriptions; their
+event streams end with ResourceNotFoundException, the in-stream error AWS lists
+for a resource that is gone.
 """
 
 from __future__ import annotations
 
 import threading
 
-from eventwire_emulator.model.errors import LimitExceeded, ResourceInUse
+from eventwire_emulator.model.errors import LimitExceeded, ResourceInUse, ResourceNotFound
 
 #: Smallest gap between two SubscribeToShard calls for one consumer and shard.
 CALL_INTERVAL_SECONDS = 1.0
@@ -36,6 +38,7 @@ class Subscription:
         self._table = table
         self._released = False
         self._taken_over = False
+        self._deregistered = False
 
     @property
     def stream_arn(self) -> str:
@@ -44,15 +47,21 @@ class Subscription:
 
     @property
     def active(self) -> bool:
-        """Whether the subscription is neither released nor taken over."""
-        return not (self._released or self._taken_over)
+        """Whether the subscription is neither released, taken over nor ended by deregistration."""
+        return not (self._released or self._taken_over or self._deregistered)
 
     def check(self) -> None:
-        """Raise if a newer call has taken this subscription over.
+        """Raise if the subscription has ended while its event stream was open.
 
         Raises:
+            ResourceNotFound: the consumer was deregistered.
             ResourceInUse: a newer SubscribeToShard call holds the consumer and shard now.
         """
+        if self._deregistered:
+            raise ResourceNotFound(
+                f"Consumer {self.consumer_arn} was deregistered; its subscription to shard "
+                f"{self.shard_id} has ended."
+            )
         if self._taken_over:
             raise ResourceInUse(
                 f"The subscription of consumer {self.consumer_arn} to shard {self.shard_id} "
@@ -109,6 +118,14 @@ class SubscriptionTable:
             subscription._released = True
             if self._live.get(key) is subscription:
                 del self._live[key]
+
+    def end_consumer(self, consumer_arn: str) -> None:
+        """End every live subscription of a deregistered consumer and forget its calls."""
+        with self._lock:
+            for key in [key for key in self._live if key[0] == consumer_arn]:
+                self._live.pop(key)._deregistered = True
+            for key in [key for key in self._last_call if key[0] == consumer_arn]:
+                del self._last_call[key]
 
     def live(self, consumer_arn: str, shard_id: str) -> Subscription | None:
         """Return the live subscription of a consumer on a shard, if any."""
