@@ -11,6 +11,7 @@ from eventwire_emulator.model import (
     ResourceInUse,
     ResourceNotFound,
 )
+from eventwire_emulator.model.subscriptions import SubscriptionTable
 
 ARN = "arn:aws:kinesis:us-east-1:000000000000:stream/s"
 S0, S1 = "shardId-000000000000", "shardId-000000000001"
@@ -196,3 +197,32 @@ class TestDeregistration:
         assert k.open_subscription(again, S0).active
         with pytest.raises(ResourceNotFound):
             k.open_subscription(consumer, S0)
+
+
+class TestLastCallPruning:
+    """Last call times are kept only while they can still throttle a call."""
+
+    def test_calls_older_than_a_second_are_forgotten(self, clock):
+        """A thousand pairs called once are forgotten by the first call a second later."""
+        table = SubscriptionTable()
+        for i in range(1000):
+            table.open(f"consumer-{i}", S0, clock.now(), "owner").release()
+        assert 1000 == table.remembered_calls()
+        clock.advance(0.5)
+        table.open("consumer-a", S0, clock.now(), "owner").release()
+        assert 1001 == table.remembered_calls()  # nothing is old enough yet
+        clock.advance(0.5)
+        table.open("consumer-b", S0, clock.now(), "owner").release()
+        assert 2 == table.remembered_calls()  # consumer-a (0.5 s ago) and consumer-b
+
+    def test_pruning_keeps_the_rule(self, clock):
+        """A pair called under a second ago is still throttled after a sweep."""
+        table = SubscriptionTable()
+        table.open("old", S0, clock.now(), "owner").release()
+        clock.advance(0.6)
+        table.open("recent", S0, clock.now(), "owner").release()
+        clock.advance(0.6)
+        table.open("sweeper", S0, clock.now(), "owner").release()
+        with pytest.raises(LimitExceeded):
+            table.open("recent", S0, clock.now() + 0.3, "owner")
+        table.open("old", S0, clock.now(), "owner").release()

@@ -80,6 +80,21 @@ class SubscriptionTable:
         self._lock = threading.Lock()
         self._live: dict[_Key, Subscription] = {}
         self._last_call: dict[_Key, float] = {}
+        self._next_prune = float("-inf")
+
+    def remembered_calls(self) -> int:
+        """How many consumer-and-shard pairs' last call times are kept."""
+        with self._lock:
+            return len(self._last_call)
+
+    def _prune(self, now: float) -> None:
+        # A call at least CALL_INTERVAL_SECONDS old can no longer throttle anything;
+        # without this, every pair ever subscribed would stay. At most one sweep per
+        # interval, so the cost per call stays constant on average.
+        stale = [k for k, last in self._last_call.items() if now - last >= CALL_INTERVAL_SECONDS]
+        for key in stale:
+            del self._last_call[key]
+        self._next_prune = now + CALL_INTERVAL_SECONDS
 
     def open(self, consumer_arn: str, shard_id: str, now: float, owner: str) -> Subscription:
         """Admit a SubscribeToShard call at `now`; `owner` names the consumer in messages.
@@ -93,6 +108,8 @@ class SubscriptionTable:
         """
         key = (consumer_arn, shard_id)
         with self._lock:
+            if now >= self._next_prune:
+                self._prune(now)
             last = self._last_call.get(key)
             if last is not None and now - last < CALL_INTERVAL_SECONDS:
                 raise LimitExceeded(
