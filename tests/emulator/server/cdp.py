@@ -32,9 +32,15 @@ def chromium_path() -> str:
     """Debian's chromium, installed with apt-get when missing (we run as root)."""
     found = shutil.which("chromium")
     if found is None:
-        subprocess.run(["apt-get", "update"], check=True, capture_output=True, timeout=600)
+        # No terminal in CI: debconf must not wait for answers.
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update"], check=True, capture_output=True, timeout=600, env=env)
         subprocess.run(
-            ["apt-get", "install", "-y", "chromium"], check=True, capture_output=True, timeout=900
+            ["apt-get", "install", "-y", "chromium"],
+            check=True,
+            capture_output=True,
+            timeout=900,
+            env=env,
         )
         found = shutil.which("chromium")
     assert found is not None, "chromium is not installed and apt-get could not install it"

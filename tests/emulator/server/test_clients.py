@@ -31,6 +31,10 @@ def run(args: list[str], env: dict[str, str], cwd: Path = ROOT, timeout: float =
     return done.stdout
 
 
+# Pinned so every run tests the same client; raise it on purpose.
+JS_SDK_VERSION = "3.1143.0"
+
+
 @pytest.fixture(scope="session")
 def node_modules() -> Path:
     """@aws-sdk/client-kinesis from npm, installed once into .artifacts/node/."""
@@ -43,7 +47,13 @@ def node_modules() -> Path:
         npm = shutil.which("npm")
         assert npm is not None, "npm is needed for the JavaScript SDK test"
         run(
-            [npm, "install", "--no-audit", "--no-fund", "@aws-sdk/client-kinesis"],
+            [
+                npm,
+                "install",
+                "--no-audit",
+                "--no-fund",
+                f"@aws-sdk/client-kinesis@{JS_SDK_VERSION}",
+            ],
             client_env(),
             NODE_DIR,
         )
