@@ -1,4 +1,4 @@
-"""``AsyncProducer``: the asyncio twin of ``Producer``, one sender task per producer."""
+"""``AsyncProducer``: the asyncio twin of ``Producer``: a sender task, a task per request."""
 
 from __future__ import annotations
 
@@ -86,7 +86,10 @@ class AsyncProducer:
         self._wake: asyncio.Event | None = None
         self._changed: asyncio.Condition | None = None
         self._task: asyncio.Task[None] | None = None
+        self._sends: set[asyncio.Task[None]] = set()
+        self._crashed: BaseException | None = None
         self._closing = False
+        self._aborted = False
         self._flushing = 0
 
     @property
@@ -159,21 +162,30 @@ class AsyncProducer:
     # -- sending ------------------------------------------------------------------------
 
     async def _run(self) -> None:
-        engine, core = self._engine, self._core
+        engine, core, clock = self._engine, self._core, self._clock
         assert self._wake is not None  # set by _start before the task exists
+        loop = asyncio.get_running_loop()
         while True:
-            if engine.refresh_wanted:
-                shards = await self._call(core.read_shards)
-                core.apply_shards(shards, self._clock.now())
+            if self._crashed is not None:
+                raise self._crashed
+            now = clock.now()
+            expired = engine.expire(now)
+            if expired:
+                await self._hand_out(expired, now)
                 continue
-            got = engine.take(self._clock.now(), self._closing or self._flushing > 0)
+            if engine.start_refresh():
+                shards = await self._call(core.read_shards)
+                core.apply_shards(shards, clock.now())
+                continue
+            got = engine.take(now, self._closing or self._flushing > 0)
             if isinstance(got, Batch):
-                outcome = await self._call(functools.partial(core.send, got))
-                now = self._clock.now()
-                resolved = core.settle(got, outcome, now)
-                _resolve(resolved)
-                core.announce(resolved, now)
-                await self._notify()
+                if self._offload:
+                    # Each request in its own task, so the next can go while it is out.
+                    task = loop.create_task(self._send(got))
+                    self._sends.add(task)
+                    task.add_done_callback(self._sent)
+                else:
+                    await self._send(got)
                 continue
             if self._closing and engine.idle:
                 return
@@ -182,6 +194,25 @@ class AsyncProducer:
                 await self._wake.wait()
             else:
                 await self._sleep_or_wake(got)
+
+    async def _send(self, batch: Batch) -> None:
+        core = self._core
+        outcome = await self._call(functools.partial(core.send, batch))
+        if self._aborted:
+            return  # close() already handed these records back as ambiguous
+        now = self._clock.now()
+        await self._hand_out(core.settle(batch, outcome, now), now)
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        self._sends.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self._crashed = task.exception()  # a bug: the sender raises it
+        self._poke()
+
+    async def _hand_out(self, resolved: Resolved, now: float) -> None:
+        _resolve(resolved)
+        self._core.announce(resolved, now)
+        await self._notify()
 
     async def _sleep_or_wake(self, seconds: float) -> None:
         assert self._wake is not None  # the sender runs after _start
@@ -246,6 +277,13 @@ class AsyncProducer:
                 error = self._task.exception()
                 if error is not None:
                     raise error  # the sender crashed: a bug, surfaced rather than hidden
+        # Requests still out at the deadline: their records are returned below as
+        # ambiguous; a backend call in a thread finishes there, unheard.
+        self._aborted = True
+        for task in list(self._sends):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         now = self._clock.now()
         resolved = self._engine.abandon(_CLOSE_REASON)
         self._core.settle_abandoned(resolved)

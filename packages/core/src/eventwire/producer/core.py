@@ -143,7 +143,7 @@ class ProducerCore:
     def apply_shards(self, shards: list[ShardInfo] | BackendError | None, now: float) -> None:
         """Adopt the shard map just read (a failed read keeps the old map)."""
         if isinstance(shards, BackendError):
-            self.engine.refresh_wanted = False
+            self.engine.refresh_failed()
             return
         self.engine.apply_shards(shards, now)
 

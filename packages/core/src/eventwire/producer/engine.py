@@ -100,12 +100,13 @@ class Pending:
 class Batch:
     """One PutRecords request: the Kinesis records, and the user records each one carries."""
 
-    __slots__ = ("groups", "records", "shards")
+    __slots__ = ("groups", "queues", "records", "shards")
 
     def __init__(self) -> None:
         self.records: list[Record] = []
         self.groups: list[list[Pending]] = []
         self.shards: list[str | None] = []
+        self.queues: set[str | None] = set()  # the queues it took from: busy until it settles
 
     @property
     def user_records(self) -> int:
@@ -122,8 +123,12 @@ class Engine:
 
     Per partition key, delivery order is publish order, retries included: a
     request never carries two Kinesis records with the same partition key (an
-    aggregated record may hold many user records of one key, in order), only one
-    request is in flight, and a failed record goes back to the front of its queue.
+    aggregated record may hold many user records of one key, in order), a queue
+    (a shard's, once the shard map is known) feeds one request in flight at a
+    time, and a failed record goes back to the front of its queue before the
+    queue is taken from again. Up to ``max_in_flight`` requests are in flight,
+    on disjoint queues. A key's queue changes only with the shard map, which is
+    read and applied only when no request is in flight.
     """
 
     def __init__(
@@ -153,7 +158,9 @@ class Engine:
         self.shard_map: ShardMap | None = None
         self.pacers: dict[str, ShardPacer] = {}
         self.refresh_wanted = settings.pace or settings.aggregate
-        self.in_flight: Batch | None = None
+        self.refreshing = False
+        self.in_flight: list[Batch] = []
+        self.busy: set[str | None] = set()
         self.held_records = 0
         self.held_bytes = 0
         self.queued_records = 0
@@ -180,16 +187,22 @@ class Engine:
         """Nothing is queued or in flight."""
         return self.held_records == 0
 
-    def add(self, item: Pending) -> None:
-        """Queue ``item`` behind the records published before it."""
+    def add(self, item: Pending) -> bool:
+        """Queue ``item`` behind the records published before it.
+
+        Returns whether it opened a queue that could be sent from while other
+        requests are in flight (a sender waiting for their answers should look).
+        """
         self._seq += 1
         item.seq = self._seq
         if self.settings.record_ttl is not None:
             item.deadline = item.published_at + self.settings.record_ttl
         item.queue = self._queue_for(item)
         queue = self.queues.get(item.queue)
+        opened = False
         if queue is None:
             queue = self.queues[item.queue] = deque()
+            opened = bool(self.in_flight) and item.queue not in self.busy
         queue.append(item)
         self.held_records += 1
         self.held_bytes += item.size
@@ -197,6 +210,7 @@ class Engine:
         self.queued_bytes += item.size
         self.stats.queued_records += 1
         self.stats.queued_bytes += item.size
+        return opened
 
     def _queue_for(self, item: Pending) -> str | None:
         if self.shard_map is None and not self.settings.aggregate:
@@ -211,9 +225,25 @@ class Engine:
 
     # -- the shard map ---------------------------------------------------------------
 
+    def start_refresh(self) -> bool:
+        """Whether the caller should read the shard map now (then ``apply_shards``).
+
+        Only when wanted, with nothing in flight (a request still out may carry a
+        key whose shard changes: its retries must go first), and not already
+        being read.
+        """
+        if self.refresh_wanted and not self.in_flight and not self.refreshing:
+            self.refreshing = True
+            return True
+        return False
+
+    def refresh_failed(self) -> None:
+        """The shard map could not be read: keep the old one."""
+        self.refresh_wanted = self.refreshing = False
+
     def apply_shards(self, shards: list[ShardInfo] | None, now: float) -> None:
         """Adopt a freshly read shard map and re-sort queued records onto its shards."""
-        self.refresh_wanted = False
+        self.refresh_wanted = self.refreshing = False
         self.stats.shard_map_refreshes += 1
         self.shard_map = ShardMap(shards) if shards else None
         if self.shard_map is not None and self.settings.pace:
@@ -240,41 +270,57 @@ class Engine:
     # -- building requests ---------------------------------------------------------------
 
     def take(self, now: float, force: bool) -> Batch | float | None:
-        """The next request to send, or seconds to wait for one, or None when empty.
+        """The next request to send, or seconds to wait for one, or None to wait for news.
 
         Without ``force`` a request goes out once a full one is queued or the
-        oldest record has lingered long enough; pacing applies either way.
+        oldest record has lingered long enough; pacing applies either way. None
+        means nothing can be done before a publish or an answer (every queue
+        with records is busy, the shard map is being read, or nothing is queued).
         """
-        if self.queued_records == 0 or self.in_flight is not None:
-            return None
+        if (
+            self.queued_records == 0
+            or len(self.in_flight) >= self.settings.max_in_flight
+            or self.refresh_wanted
+            or self.refreshing
+        ):
+            return self._deadline_wait(now)
         if now < self.paused_until:
             return self.paused_until - now
+        busy = self.busy
+        names = [name for name, queue in self.queues.items() if queue and name not in busy]
+        if not names:
+            return self._deadline_wait(now)
         settings = self.settings
         if (
             not force
             and self.queued_records < settings.batch_records
             and self.queued_bytes < settings.batch_bytes
         ):
-            oldest = min(queue[0].published_at for queue in self.queues.values() if queue)
+            oldest = min(self.queues[name][0].published_at for name in names)
             if oldest + settings.linger > now:
-                return oldest + settings.linger - now
+                return self._sooner(oldest + settings.linger - now, now)
         batch = Batch()
         taken_bytes = 0
         seen: set[str] = set()
-        names = list(self.queues)
         start = self._turn % len(names)
         self._turn += 1
         for name in names[start:] + names[:start]:
             queue = self.queues[name]
             pacer = self.pacers.get(name) if name is not None else None
+            if pacer is not None and not pacer.ready(*self._needs(queue), now):
+                continue
+            before = len(batch.records)
             taken_bytes = self._take_from(queue, name, pacer, batch, taken_bytes, seen, now)
+            if len(batch.records) > before:
+                batch.queues.add(name)
             if not queue:
                 del self.queues[name]
             if len(batch.records) >= settings.batch_records:
                 break
         if not batch.records:
-            return self._wait(now)
-        self.in_flight = batch
+            return self._sooner(self._wait(names, now), now)
+        self.in_flight.append(batch)
+        busy.update(batch.queues)
         count = batch.user_records
         self.queued_records -= count
         self.queued_bytes -= sum(item.size for item in batch.pending())
@@ -320,25 +366,75 @@ class Engine:
             queue.extendleft(reversed(skipped))
         return taken_bytes
 
-    def _wait(self, now: float) -> float:
+    def _wait(self, names: list[str | None], now: float) -> float:
         waits = []
-        for name, queue in self.queues.items():
+        for name in names:
             pacer = self.pacers.get(name) if name is not None else None
+            queue = self.queues.get(name)
             if queue and pacer is not None:
-                size = self.packer.floor if self.packer is not None else queue[0].size
-                waits.append(pacer.wait_for(size, now))
+                waits.append(pacer.wait_for(*self._needs(queue), now))
         # Never spin: a wait of zero would only happen through rounding.
         return max(min(waits, default=0.001), 0.001)
+
+    def _needs(self, queue: deque[Pending]) -> tuple[int, int, int]:
+        """A queue's Kinesis records, (estimated) bytes and the room its next one needs."""
+        if self.packer is not None:
+            return 1, self.packer.need(queue), self.packer.smallest(queue)
+        head = queue[0].size
+        return len(queue), len(queue) * head, head
+
+    # -- record TTL ---------------------------------------------------------------------
+
+    def expire(self, now: float) -> Resolved:
+        """Fail queued records whose ``record_ttl`` ran out, from the heads of the queues.
+
+        A queue is in publish order (retries go back to its front, older than the
+        rest), so expired records are at its head.
+        """
+        if self.settings.record_ttl is None or self.queued_records == 0:
+            return []
+        resolved: Resolved = []
+        for name in list(self.queues):
+            queue = self.queues[name]
+            while queue and queue[0].deadline is not None and queue[0].deadline <= now:
+                item = queue.popleft()
+                self.queued_records -= 1
+                self.queued_bytes -= item.size
+                resolved.append((item, self._timed_out(item, "its record TTL ran out")))
+            if not queue:
+                del self.queues[name]
+        self._release(item for item, _ in resolved)
+        return resolved
+
+    def _next_deadline(self) -> float | None:
+        if self.settings.record_ttl is None:
+            return None
+        heads = [queue[0].deadline for queue in self.queues.values() if queue]
+        return min((deadline for deadline in heads if deadline is not None), default=None)
+
+    def _deadline_wait(self, now: float) -> float | None:
+        deadline = self._next_deadline()
+        return None if deadline is None else max(deadline - now, 0.001)
+
+    def _sooner(self, wait: float, now: float) -> float:
+        deadline = self._next_deadline()
+        return wait if deadline is None else max(min(wait, deadline - now), 0.001)
 
     # -- outcomes -------------------------------------------------------------------
 
     def complete(self, batch: Batch, results: list[PublishResult], now: float) -> Resolved:
         """Settle a request's outcome: receipts resolve, retryable failures go back in line."""
-        self.in_flight = None
+        if batch in self.in_flight:
+            self.in_flight.remove(batch)
+            self.busy.difference_update(batch.queues)
         resolved: Resolved = []
         retry: list[Pending] = []
-        for group, name, result in zip(batch.groups, batch.shards, results, strict=True):
+        for group, name, record, result in zip(
+            batch.groups, batch.shards, batch.records, results, strict=True
+        ):
             pacer = self.pacers.get(name) if name is not None else None
+            if pacer is not None:
+                pacer.landed(1, record.size, now)
             if isinstance(result, PublishReceipt):
                 self._check_shard(result.shard_id)
                 if pacer is not None:
@@ -442,11 +538,13 @@ class Engine:
     def abandon(self, why: str) -> Resolved:
         """Fail every record still held (queued or in flight) with ``DeliveryTimeoutError``."""
         resolved: Resolved = []
-        if self.in_flight is not None:
-            for item in self.in_flight.pending():
+        for batch in self.in_flight:
+            for item in batch.pending():
                 if not item.done:
                     item.ambiguous = True
                     resolved.append((item, self._timed_out(item, why)))
+        self.in_flight.clear()
+        self.busy.clear()
         for queue in self.queues.values():
             resolved.extend((item, self._timed_out(item, why)) for item in queue if not item.done)
         self.queues.clear()

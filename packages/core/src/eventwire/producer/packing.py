@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from eventwire.producer.pacing import ShardPacer
 
 
+SMALLEST = 4096
+"""Bytes of the smallest aggregate sent to fill what is left of a shard's window."""
+
+
 class Packer:
     """Takes aggregated records for one request from shard queues; not thread-safe.
 
@@ -40,8 +44,20 @@ class Packer:
         self.batch_records = batch_records
         self.batch_bytes = batch_bytes
         self.window = window
-        # A shard gets a new aggregate once it can take half a full one.
+        # A shard gets a new aggregate once it can take three quarters of a full one.
         self.floor = aggregation_bytes * 3 // 4
+
+    def need(self, queue: deque[Pending]) -> int:
+        """Bytes a shard's bucket should hold before ``queue`` gets an aggregate.
+
+        Three quarters of a full aggregate, or (about) all that is queued if less.
+        """
+        # 16 bytes a record covers the protobuf framing and a key-table entry.
+        return min(self.floor, len(queue) * (queue[0].size + 16) + 64)
+
+    def smallest(self, queue: deque[Pending]) -> int:
+        """The smallest aggregate worth sending from ``queue`` into a gap in the window."""
+        return min(self.need(queue), SMALLEST)
 
     def take(
         self,
@@ -59,8 +75,11 @@ class Packer:
         call puts into the request are added to it.
         """
         limit = self.aggregation_bytes
-        floor = self.floor
-        if pacer is not None and pacer.room(now) < floor:
+        floor = self.need(queue)
+        smallest = self.smallest(queue)
+        # The bucket refills steadily, so wait for most of an aggregate; the window
+        # frees room in chunks, so fill what it has, down to a small aggregate.
+        if pacer is not None and (pacer.room(now) < smallest or pacer.bucket_bytes(now) < floor):
             return taken_bytes
         window = [queue.popleft() for _ in range(min(len(queue), self.window))]
         groups: dict[str, list[int]] = {}
@@ -79,10 +98,9 @@ class Packer:
             room = min(limit, self.batch_bytes - taken_bytes)
             if pacer is not None:
                 allowance = pacer.room(now)
-                if allowance < floor:
+                if allowance < smallest or pacer.bucket_bytes(now) < floor:
                     break
-                # Sized to what the shard can take now: tokens left unspent while a
-                # bucket is full would be lost, and a full aggregate needs a full bucket.
+                # Sized to what the shard can take now, so no gap is left unused.
                 room = min(room, int(allowance))
             aggregator = Aggregator()
             members: list[Pending] = []

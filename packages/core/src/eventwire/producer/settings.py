@@ -32,9 +32,12 @@ class ProducerSettings:
         block_timeout: seconds ``publish`` waits for room under ``"block"``.
         aggregate: combine user records bound for one shard into KPL aggregated records.
         aggregation_bytes: largest aggregated record, in bytes (KPL's default is 51,200).
-        utilization: fraction of each shard's write quota the pacing aims for (0 < u <= 1);
-            the rest is the bucket's burst, so no one-second window exceeds the quota.
-        pace: pace shards with token buckets (needs a backend that reports its shards).
+        utilization: fraction of each shard's write quota its pacing window admits per
+            second (0 < u <= 1); the window counts a request until a second after its
+            answer, so the service's one-second window never holds more.
+        pace: pace shards at their write quotas (needs a backend that reports its shards).
+        max_in_flight: requests in flight at once, each on shards none of the others
+            is writing to; enough for one request per shard at real Kinesis latency.
         record_ttl: seconds after publishing when an undelivered record fails with
             ``DeliveryTimeoutError``; None retries until ``close``.
         retry_base: first pause, in seconds, after a retryable error (doubles while errors repeat).
@@ -50,8 +53,9 @@ class ProducerSettings:
     block_timeout: float = 30.0
     aggregate: bool = False
     aggregation_bytes: int = 51_200
-    utilization: float = 0.95
+    utilization: float = 1.0
     pace: bool = True
+    max_in_flight: int = 8
     record_ttl: float | None = None
     retry_base: float = 0.1
     retry_cap: float = 5.0
@@ -75,6 +79,8 @@ class ProducerSettings:
             problems.append(f"block_timeout must not be negative, got {self.block_timeout}")
         if not 0 < self.utilization <= 1:
             problems.append(f"utilization must be in (0, 1], got {self.utilization}")
+        if self.max_in_flight < 1:
+            problems.append(f"max_in_flight must be at least 1, got {self.max_in_flight}")
         if self.record_ttl is not None and self.record_ttl <= 0:
             problems.append(f"record_ttl must be positive or None, got {self.record_ttl}")
         if self.retry_base <= 0 or self.retry_cap < self.retry_base:

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from eventwire.records import Record
 
 _CLOSE_REASON = "the producer was closed before it could be delivered"
+_STOP = "stop"
+_REFRESH = "refresh"
 
 
 class Producer:
@@ -86,7 +88,11 @@ class Producer:
         )
         self._engine = self._core.engine
         self._clock = self._core.clock
-        self._cond = threading.Condition()
+        lock = threading.RLock()
+        # Publishers, flush and the leading sender wait on _cond; the other idle
+        # senders on _followers, so a change wakes one sender, not all of them.
+        self._cond = threading.Condition(lock)
+        self._followers = threading.Condition(lock)
         # Every future of this producer waits on this one (see ProducerFuture).
         self._settled = threading.Condition()
         self._closing = False
@@ -94,12 +100,14 @@ class Producer:
         self._abort = False
         self._flushing = 0
         self._resolving = 0
-        self._thread: threading.Thread | None = None
+        self._background = background
+        self._threads: list[threading.Thread] = []
+        self._live = 0  # sender threads not yet ended
+        self._leading = False
+        self._following = 0
         if background:
-            self._thread = threading.Thread(
-                target=self._run, name=f"eventwire-producer-{self.backend.stream}", daemon=True
-            )
-            self._thread.start()
+            with self._cond:
+                self._grow()
 
     @property
     def backend(self) -> Backend:
@@ -154,12 +162,14 @@ class Producer:
                 self._wait_for_room(size)
             settings = self.settings
             records, nbytes = engine.queued_records, engine.queued_bytes
-            engine.add(self._core.pending(record, future, event, size))
+            opened = engine.add(self._core.pending(record, future, event, size))
             # Wake the sender only when this record changes what it would do: the
-            # first record starts a linger, a full batch ends one. Waking it for
-            # every record of a backlog makes it fight this thread for the GIL.
+            # first record starts a linger, a full batch ends one, a record for an
+            # idle shard while others are busy may go at once. Waking it for every
+            # record of a backlog makes it fight this thread for the GIL.
             if (
-                records == 0
+                opened
+                or records == 0
                 or records < settings.batch_records <= engine.queued_records
                 or nbytes < settings.batch_bytes <= engine.queued_bytes
             ):
@@ -171,7 +181,7 @@ class Producer:
         """Wait (lock held) until ``size`` bytes fit, per the full policy."""
         engine, settings = self._engine, self.settings
         if settings.when_full == "block":
-            if self._thread is not None:
+            if self._background:
                 deadline = time.monotonic() + settings.block_timeout
                 while not engine.has_room(size) and not self._closing:
                     remaining = deadline - time.monotonic()
@@ -195,38 +205,83 @@ class Producer:
 
     # -- sending --------------------------------------------------------------------------
 
+    def _grow(self) -> None:
+        """Start another sender thread (lock held)."""
+        self._live += 1
+        thread = threading.Thread(
+            target=self._run,
+            name=f"eventwire-producer-{self.backend.stream}-{len(self._threads)}",
+            daemon=True,
+        )
+        self._threads.append(thread)
+        thread.start()
+
     def _run(self) -> None:
         try:
             self._send_until_closed()
         finally:
-            if self._abort:
-                # close() gave up waiting for this thread (a request was stuck) and
-                # left the backend open for it; the request is over, so close it now.
+            with self._cond:
+                self._live -= 1
+                last = self._abort and self._live == 0
+            if last:
+                # close() gave up waiting for the senders (a request was stuck) and
+                # left the backend open for it; the last one is over, so close it now.
                 self._core.publisher.close()
 
     def _send_until_closed(self) -> None:
-        cond, engine = self._cond, self._engine
         while True:
-            with cond:
-                while True:
-                    if self._abort:
-                        return
-                    if engine.refresh_wanted:
-                        job: Batch | None = None
-                        break
-                    got = engine.take(self._clock.now(), self._closing or self._flushing > 0)
-                    if isinstance(got, Batch):
-                        job = got
-                        break
-                    if self._closing and engine.idle:
-                        return
-                    cond.wait(got)
-            self._work(job)
+            with self._cond:
+                job, expired = self._lead()
+                if expired:
+                    self._resolving += 1
+            if expired:
+                self._hand_out(expired)
+            elif job == _STOP:
+                return
+            elif job is not None:
+                self._work(job)
 
-    def _work(self, job: Batch | None) -> None:
-        """Refresh the shard map (``job`` None) or send one request and settle it."""
+    def _lead(self) -> tuple[Batch | str | None, Resolved]:
+        """Wait (lock held) to lead, then for a job: a request, a shard-map read, or the end.
+
+        One sender leads: it waits for work while the others wait to lead. Taking
+        a request hands the lead on, to an idle sender or to a new one (up to
+        ``max_in_flight``), so the next request can go while this one is out.
+        """
+        while self._leading and not self._abort:
+            self._following += 1
+            try:
+                self._followers.wait()
+            finally:
+                self._following -= 1
+        engine, clock = self._engine, self._clock
+        self._leading = True
+        try:
+            while not self._abort:
+                now = clock.now()
+                expired = engine.expire(now)
+                if expired:
+                    return None, expired
+                if engine.start_refresh():
+                    return _REFRESH, []
+                got = engine.take(now, self._closing or self._flushing > 0)
+                if isinstance(got, Batch):
+                    if self._following == 0 and self._live < self.settings.max_in_flight:
+                        self._grow()
+                    return got, []
+                if self._closing and engine.idle:
+                    break
+                self._cond.wait(got)
+            self._followers.notify_all()
+            return _STOP, []
+        finally:
+            self._leading = False
+            self._followers.notify()
+
+    def _work(self, job: Batch | str) -> None:
+        """Refresh the shard map (``_REFRESH``) or send one request and settle it."""
         core = self._core
-        if job is None:
+        if not isinstance(job, Batch):
             shards = core.read_shards()
             with self._cond:
                 core.apply_shards(shards, self._clock.now())
@@ -234,16 +289,35 @@ class Producer:
             return
         outcome = core.send(job)
         with self._cond:
+            if self._abort:
+                return  # close() already handed these records back as ambiguous
             now = self._clock.now()
             resolved = core.settle(job, outcome, now)
             self._resolving += 1
+            self._cond.notify_all()
+        self._hand_out(resolved, now)
+
+    def _hand_out(self, resolved: Resolved, now: float | None = None) -> None:
+        """Resolve settled futures and report them (lock not held; ``_resolving`` counted)."""
         try:
             _resolve(resolved)
-            core.announce(resolved, now)
+            self._core.announce(resolved, self._clock.now() if now is None else now)
         finally:
             with self._cond:
                 self._resolving -= 1
                 self._cond.notify_all()
+
+    def _step(self, force: bool) -> tuple[Batch | str | float | None, Resolved]:
+        """Without a background thread: the next thing to do (lock held)."""
+        engine = self._engine
+        now = self._clock.now()
+        expired = engine.expire(now)
+        if expired:
+            self._resolving += 1
+            return None, expired
+        if engine.start_refresh():
+            return _REFRESH, []
+        return engine.take(now, force), []
 
     def _drive_once(self, force: bool) -> bool:
         """Without a background thread: do one step of work, sleeping on the clock if paced.
@@ -251,14 +325,14 @@ class Producer:
         Returns whether anything remains to do.
         """
         with self._cond:
-            engine = self._engine
-            refresh = engine.refresh_wanted
-            job = None if refresh else engine.take(self._clock.now(), force)
-            if job is None and not refresh:
-                return not engine.idle
-        if isinstance(job, float):
+            job, expired = self._step(force)
+            if job is None and not expired:
+                return not self._engine.idle
+        if expired:
+            self._hand_out(expired)
+        elif isinstance(job, float):
             self._clock.sleep(job)
-        else:
+        elif job is not None:
             self._work(job)
         return True
 
@@ -266,11 +340,13 @@ class Producer:
         """Without a background thread: send whatever is due now (lingered or full batches)."""
         while True:
             with self._cond:
-                refresh = self._engine.refresh_wanted
-                job = None if refresh else self._engine.take(self._clock.now(), force=False)
-            if not refresh and not isinstance(job, Batch):
+                job, expired = self._step(force=False)
+            if expired:
+                self._hand_out(expired)
+            elif isinstance(job, Batch | str):
+                self._work(job)
+            else:
                 return
-            self._work(job if isinstance(job, Batch) else None)
 
     def flush(self, timeout: float | None = None) -> bool:
         """Send everything buffered now, without waiting for lingers; wait until it settles.
@@ -278,7 +354,7 @@ class Producer:
         Returns:
             True if the buffer emptied (every future so far resolved) within ``timeout``.
         """
-        if self._thread is None:
+        if not self._background:
             deadline = None if timeout is None else self._clock.now() + timeout
             while deadline is None or self._clock.now() < deadline:
                 if not self._drive_once(force=True):
@@ -314,8 +390,11 @@ class Producer:
                 return []
             self._closing = True
             self._cond.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout)
+            self._followers.notify_all()
+        if self._background:
+            deadline = time.monotonic() + timeout
+            for thread in list(self._threads):  # no thread starts once closing has ended
+                thread.join(max(0.0, deadline - time.monotonic()))
         else:
             self.flush(timeout)
         with self._cond:
@@ -325,9 +404,11 @@ class Producer:
             self._abort = True
             self._closed = True
             self._cond.notify_all()
+            self._followers.notify_all()
+            idle = self._live == 0
         _resolve(resolved)
         self._core.announce(resolved, now)
-        if self._thread is None or not self._thread.is_alive():
+        if idle:
             self._core.publisher.close()
         return [failure for _, failure in resolved if isinstance(failure, PublishFailure)]
 
