@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 import aws_kinesis_agg.deaggregator
 import pytest
 
 from eventwire import (
     AsyncProducer,
+    Backend,
     DeliveryTimeoutError,
     Producer,
     ProducerSettings,
@@ -17,6 +19,11 @@ from eventwire import (
 from eventwire_emulator.backend import EmulatorBackend
 from eventwire_emulator.model import Kinesis, ManualClock
 from eventwire_emulator.reading import read_records
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from eventwire.records import PublishResult, ShardInfo
 
 STREAM = "orders"
 
@@ -123,6 +130,56 @@ class TestDelivery:
         assert all(isinstance(r, PublishReceipt) for r in receipts)
         assert 2 <= producer.stats.shard_map_refreshes
         assert 3 == len({r.shard_id for r in receipts[2000:]})  # type: ignore[union-attr]
+        assert _expected(records) == _stored(kinesis)
+
+
+class SlowBackend(Backend):
+    """The emulator behind a network: time passes before and after each request lands."""
+
+    name = "slow"
+    stream = STREAM
+
+    def __init__(self, inner: EmulatorBackend, clock: ManualClock, before: float, after: float):
+        self.inner, self.clock, self.before, self.after = inner, clock, before, after
+
+    def shards(self) -> list[ShardInfo] | None:
+        return self.inner.shards()
+
+    def publish(self, record: Record) -> PublishReceipt:
+        return self.inner.publish(record)
+
+    def publish_many(self, records: Sequence[Record]) -> list[PublishResult]:
+        self.clock.advance(self.before)
+        try:
+            return self.inner.publish_many(records)
+        finally:
+            self.clock.advance(self.after)
+
+
+class TestQuotas:
+    """Pacing at the full quota never trips the emulator's one-second window."""
+
+    @pytest.mark.parametrize(("size", "count", "aggregate"), [
+        (100, 6000, False), (50 * 1024, 200, False), (100, 40_000, True),
+    ])  # fmt: skip
+    @pytest.mark.parametrize(("before", "after"), [(0.0, 0.0), (0.03, 0.001), (0.001, 0.03)])
+    def test_full_utilization_with_latency(
+        self, size: int, count: int, aggregate: bool, before: float, after: float
+    ) -> None:
+        """Latency on either side of admission: not one record throttled, all in order."""
+        kinesis, backend = _emulator()
+        clock = kinesis.clock
+        assert isinstance(clock, ManualClock)
+        records = _records(count, keys=1000, size=size)
+        producer = Producer(
+            SlowBackend(backend, clock, before, after), clock=clock, background=False,
+            settings=ProducerSettings(utilization=1.0, aggregate=aggregate),
+        )  # fmt: skip
+        futures = [producer.publish_record(record) for record in records]
+        assert producer.flush()
+        assert [] == producer.close()
+        assert all(isinstance(f.result(), PublishReceipt) for f in futures)
+        assert 0 == producer.stats.throttled_records
         assert _expected(records) == _stored(kinesis)
 
 
