@@ -7,7 +7,7 @@ imports this package.
 from __future__ import annotations
 
 from eventwire_emulator.server.app import EmulatorApp
-from eventwire_emulator.server.http11 import DEFAULT_MAX_BODY, Request, Response
+from eventwire_emulator.server.messages import DEFAULT_MAX_BODY, Request, Response
 from eventwire_emulator.server.runner import (
     DEFAULT_HOST,
     DEFAULT_PORT,

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from eventwire_emulator.model import ModelError
-from eventwire_emulator.server.http11 import Request, Response, error_response
+from eventwire_emulator.server.messages import Request, Response, error_response
 from eventwire_emulator.server.viewer_data import KEEP_PER_SHARD, ViewerData
 from eventwire_emulator.wire import Wire, aws_error
 

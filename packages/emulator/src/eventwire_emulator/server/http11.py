@@ -10,80 +10,28 @@ because after a framing error the next request's start is unknown.
 from __future__ import annotations
 
 import contextlib
-import json
 import socket
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import BinaryIO, cast
+
+from eventwire_emulator.server.messages import (
+    DEFAULT_MAX_BODY,
+    App,
+    HttpError,
+    Request,
+    Response,
+    error_response,
+)
 
 #: Longest request line or header line accepted.
 MAX_LINE = 16 * 1024
 #: Most header lines accepted in one request.
 MAX_HEADERS = 100
-#: Largest request body accepted: a full PutRecords (10 MiB of data, base64) fits.
-DEFAULT_MAX_BODY = 16 * 1024 * 1024
-
 #: How long and how much to drain from a client after refusing its request.
 LINGER_SECONDS = 2.0
 LINGER_BYTES = 64 * 1024 * 1024
 
 _REASONS = {status.value: status.phrase for status in HTTPStatus}
-
-
-@dataclass(slots=True)
-class Request:
-    """One parsed request; header names are lower-case."""
-
-    method: str
-    target: str
-    version: str
-    headers: dict[str, str]
-    body: bytes = b""
-
-    @property
-    def path(self) -> str:
-        """The request target without its query string."""
-        return self.target.partition("?")[0]
-
-    @property
-    def query(self) -> str:
-        """The query string, without the ``?``."""
-        return self.target.partition("?")[2]
-
-
-@dataclass(slots=True)
-class Response:
-    """A response: a complete body, or an iterator of chunks sent as they come."""
-
-    status: int
-    headers: dict[str, str]
-    body: bytes | Iterator[bytes] = b""
-    #: Called when a streamed body ends early (client gone, server stopping).
-    on_abort: Callable[[], None] | None = field(default=None, repr=False)
-
-
-App = Callable[[Request], Response]
-
-
-class HttpError(Exception):
-    """A request the connection loop cannot frame; answered, then the connection closes."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-
-
-def error_response(status: int, code: str, message: str) -> Response:
-    """Return an AWS JSON-protocol error: ``{"__type": code, "message": message}``."""
-    body = json.dumps({"__type": code, "message": message}, separators=(",", ":")).encode()
-    return Response(
-        status,
-        {"Content-Type": "application/x-amz-json-1.1", "Content-Length": str(len(body))},
-        body,
-    )
 
 
 def _readline(rfile: BinaryIO) -> bytes:

@@ -7,7 +7,8 @@ import time
 from collections.abc import Callable
 
 from eventwire_emulator.server.h2 import PREFACE, H2Connection
-from eventwire_emulator.server.http11 import App, serve_connection
+from eventwire_emulator.server.http11 import serve_connection
+from eventwire_emulator.server.messages import App
 
 #: "PRI " tells the HTTP/2 preface from every HTTP/1.1 request line we serve.
 _SIGNATURE = PREFACE[:4]

@@ -11,7 +11,7 @@ from types import TracebackType
 from eventwire_emulator.model import Kinesis
 from eventwire_emulator.server.app import EmulatorApp
 from eventwire_emulator.server.h2 import H2Connection
-from eventwire_emulator.server.http11 import DEFAULT_MAX_BODY, App
+from eventwire_emulator.server.messages import DEFAULT_MAX_BODY, App
 from eventwire_emulator.server.protocol import serve
 from eventwire_emulator.wire import SubscriptionPolicy, Wire
 

@@ -40,7 +40,7 @@ from eventwire_emulator.server.h2.frames import (
 )
 from eventwire_emulator.server.h2.streams import MalformedRequest, Stream, request_head
 from eventwire_emulator.server.h2.writer import Writer
-from eventwire_emulator.server.http11 import App, Request, Response, error_response
+from eventwire_emulator.server.messages import App, Request, Response, error_response
 
 MAX_CONCURRENT_STREAMS = 100
 #: Largest field block accepted across HEADERS and CONTINUATION frames.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from eventwire_emulator.server.http11 import Request, Response
+from eventwire_emulator.server.messages import Request, Response
 
 #: Fields that only mean something to one HTTP/1.1 hop; malformed in HTTP/2 (section 8.2.2).
 CONNECTION_FIELDS = frozenset(

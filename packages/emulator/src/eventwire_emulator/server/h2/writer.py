@@ -23,7 +23,7 @@ from eventwire_emulator.server.h2.frames import (
     rst_stream,
 )
 from eventwire_emulator.server.h2.streams import Stream, response_fields
-from eventwire_emulator.server.http11 import Response
+from eventwire_emulator.server.messages import Response
 
 
 class StreamGone(Exception):

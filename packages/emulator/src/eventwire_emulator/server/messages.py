@@ -1,0 +1,69 @@
+"""Protocol-neutral HTTP messages: Request, Response, the App contract and AWS-shaped errors.
+
+Both connection loops (HTTP/1.1 and HTTP/2) build a `Request`, call the app and
+send its `Response`; what they refuse before the app sees it is an `HttpError`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+#: Largest request body accepted: a full PutRecords (10 MiB of data, base64) fits.
+DEFAULT_MAX_BODY = 16 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class Request:
+    """One parsed request; header names are lower-case."""
+
+    method: str
+    target: str
+    version: str
+    headers: dict[str, str]
+    body: bytes = b""
+
+    @property
+    def path(self) -> str:
+        """The request target without its query string."""
+        return self.target.partition("?")[0]
+
+    @property
+    def query(self) -> str:
+        """The query string, without the ``?``."""
+        return self.target.partition("?")[2]
+
+
+@dataclass(slots=True)
+class Response:
+    """A response: a complete body, or an iterator of chunks sent as they come."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes | Iterator[bytes] = b""
+    #: Called when a streamed body ends early (client gone, server stopping).
+    on_abort: Callable[[], None] | None = field(default=None, repr=False)
+
+
+App = Callable[[Request], Response]
+
+
+def error_response(status: int, code: str, message: str) -> Response:
+    """Return an AWS JSON-protocol error: ``{"__type": code, "message": message}``."""
+    body = json.dumps({"__type": code, "message": message}, separators=(",", ":")).encode()
+    return Response(
+        status,
+        {"Content-Type": "application/x-amz-json-1.1", "Content-Length": str(len(body))},
+        body,
+    )
+
+
+class HttpError(Exception):
+    """A request refused before it reaches the app, answered with an AWS-shaped error."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
