@@ -20,7 +20,8 @@ from eventwire_emulator.server.messages import (
     HttpError,
     Request,
     Response,
-    error_response,
+    body_too_large,
+    streaming,
 )
 
 #: Longest request line or header line accepted.
@@ -72,14 +73,6 @@ def _read_head(rfile: BinaryIO) -> Request | None:
     return Request(method, target, version, headers)
 
 
-def _too_large(max_body: int) -> HttpError:
-    return HttpError(
-        413,
-        "RequestEntityTooLargeException",
-        f"The request body exceeds the emulator's limit of {max_body} bytes.",
-    )
-
-
 def _read_chunked(rfile: BinaryIO, max_body: int) -> bytes:
     parts: list[bytes] = []
     total = 0
@@ -100,7 +93,7 @@ def _read_chunked(rfile: BinaryIO, max_body: int) -> bytes:
             return b"".join(parts)
         total += size
         if total > max_body:
-            raise _too_large(max_body)
+            raise body_too_large(max_body)
         chunk = rfile.read(size)
         if len(chunk) != size or _readline(rfile) not in (b"\r\n", b"\n"):
             raise HttpError(400, "SerializationException", "The chunked body ended early.")
@@ -127,7 +120,7 @@ def _read_body(request: Request, rfile: BinaryIO, wfile: socket.socket, max_body
     length = int(length_text)
     if length > max_body:
         # Refused before reading: the body is never buffered.
-        raise _too_large(max_body)
+        raise body_too_large(max_body)
     if length == 0:
         return b""
     _continue(headers, wfile)
@@ -160,16 +153,11 @@ def _send(sock: socket.socket, response: Response, close: bool, head_only: bool)
     headers = dict(response.headers)
     headers["Transfer-Encoding"] = "chunked"
     sock.sendall(_head(response.status, headers, close))
-    finished = False
-    try:
+    with streaming(response):
         for chunk in body:
             if chunk:
                 sock.sendall(b"%x\r\n%b\r\n" % (len(chunk), chunk))
         sock.sendall(b"0\r\n\r\n")
-        finished = True
-    finally:
-        if not finished and response.on_abort is not None:
-            response.on_abort()
 
 
 def _linger(sock: socket.socket) -> None:
@@ -206,7 +194,7 @@ def serve_connection(sock: socket.socket, app: App, max_body: int = DEFAULT_MAX_
                     return
                 request.body = _read_body(request, rfile, sock, max_body)
             except HttpError as exc:
-                _send(sock, error_response(exc.status, exc.code, exc.message), True, False)
+                _send(sock, exc.response(), True, False)
                 _linger(sock)
                 return
             response = app(request)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 #: Largest request body accepted: a full PutRecords (10 MiB of data, base64) fits.
@@ -67,3 +68,28 @@ class HttpError(Exception):
         self.status = status
         self.code = code
         self.message = message
+
+    def response(self) -> Response:
+        """The error response that answers it."""
+        return error_response(self.status, self.code, self.message)
+
+
+def body_too_large(max_body: int) -> HttpError:
+    """The refusal of a body over `max_body` bytes (413), the same in both protocols."""
+    return HttpError(
+        413,
+        "RequestEntityTooLargeException",
+        f"The request body exceeds the emulator's limit of {max_body} bytes.",
+    )
+
+
+@contextmanager
+def streaming(response: Response) -> Iterator[None]:
+    """Around sending a streamed body: call `response.on_abort` unless the block finishes."""
+    finished = False
+    try:
+        yield
+        finished = True
+    finally:
+        if not finished and response.on_abort is not None:
+            response.on_abort()

@@ -40,7 +40,14 @@ from eventwire_emulator.server.h2.frames import (
 )
 from eventwire_emulator.server.h2.streams import MalformedRequest, Stream, request_head
 from eventwire_emulator.server.h2.writer import Writer
-from eventwire_emulator.server.messages import App, Request, Response, error_response
+from eventwire_emulator.server.messages import (
+    App,
+    HttpError,
+    Request,
+    Response,
+    body_too_large,
+    error_response,
+)
 
 MAX_CONCURRENT_STREAMS = 100
 #: Largest field block accepted across HEADERS and CONTINUATION frames.
@@ -245,7 +252,8 @@ class H2Connection:
             self._streams[stream_id] = stream
             self._active.set()
         if too_large:
-            self._refuse(stream, 431, "The request's header fields are too large.")
+            message = "The request's header fields are too large."
+            self._refuse(stream, HttpError(431, "BadRequestException", message))
         else:
             try:
                 stream.request = request_head(fields)
@@ -258,7 +266,7 @@ class H2Connection:
                 stream.content_length = int(length)
                 if stream.content_length > self.max_body:
                     # Refused before any DATA is read: the body is never buffered.
-                    self._refuse(stream, 413, self._too_large())
+                    self._refuse(stream, body_too_large(self.max_body))
         if end_stream:
             self._end_remote(stream)
 
@@ -300,7 +308,7 @@ class H2Connection:
             stream.received += len(data)
             if stream.received > self.max_body:
                 stream.body = bytearray()
-                self._refuse(stream, 413, self._too_large())
+                self._refuse(stream, body_too_large(self.max_body))
             else:
                 stream.body += data
         if end_stream:
@@ -382,14 +390,10 @@ class H2Connection:
 
     # -- stream lifecycle ------------------------------------------------------------
 
-    def _too_large(self) -> str:
-        return f"The request body exceeds the emulator's limit of {self.max_body} bytes."
-
-    def _refuse(self, stream: Stream, status: int, message: str) -> None:
+    def _refuse(self, stream: Stream, error: HttpError) -> None:
         """Answer now, before the body ends; the rest of the body is dropped."""
         stream.refused = True
-        code = "RequestEntityTooLargeException" if status == 413 else "BadRequestException"
-        self._start(stream, None, error_response(status, code, message))
+        self._start(stream, None, error.response())
 
     def _end_remote(self, stream: Stream) -> None:
         stream.remote_closed = True

@@ -23,7 +23,7 @@ from eventwire_emulator.server.h2.frames import (
     rst_stream,
 )
 from eventwire_emulator.server.h2.streams import Stream, response_fields
-from eventwire_emulator.server.messages import Response
+from eventwire_emulator.server.messages import Response, streaming
 
 
 class StreamGone(Exception):
@@ -79,19 +79,12 @@ class Writer:
                 else:
                     self.data(stream, body, True, *heads)
             return
-        finished = False
-        try:
+        with contextlib.suppress(StreamGone), streaming(response):
             self.send_for(stream, self.headers(stream, block, end_stream=False))
             for chunk in body:
                 if chunk:
                     self.data(stream, chunk, False)
             self.data(stream, b"", True)
-            finished = True
-        except StreamGone:
-            pass
-        finally:
-            if not finished and response.on_abort is not None:
-                response.on_abort()
 
     def headers(self, stream: Stream, block: bytes, end_stream: bool) -> list[bytes]:
         """HEADERS (and CONTINUATION) frames carrying `block`, split to the frame size."""
