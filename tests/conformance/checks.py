@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from tests.conformance.harness import MAX_HASH_KEY, Endpoint, check, error_code, short_type
+
+if TYPE_CHECKING:
+    from mypy_boto3_kinesis.literals import ShardIteratorTypeType
+    from mypy_boto3_kinesis.type_defs import PutRecordsRequestEntryTypeDef
 
 BAD_REQUEST = {"ValidationException", "InvalidArgumentException"}
 
@@ -138,7 +143,7 @@ def check_iterator_positions(endpoint: Endpoint) -> None:
     ]
     shard_id, middle = puts[1]["ShardId"], puts[1]["SequenceNumber"]
 
-    def read(kind: str) -> list[bytes]:
+    def read(kind: ShardIteratorTypeType) -> list[bytes]:
         iterator = endpoint.client.get_shard_iterator(
             StreamName=name,
             ShardId=shard_id,
@@ -191,7 +196,7 @@ def check_partition_key_length(endpoint: Endpoint) -> None:
 def check_put_records_entry_limit(endpoint: Endpoint) -> None:
     """PutRecords takes at most 500 entries."""
     name = endpoint.stream(1)
-    entries = [{"Data": b"x", "PartitionKey": "k"}] * 501
+    entries: list[PutRecordsRequestEntryTypeDef] = [{"Data": b"x", "PartitionKey": "k"}] * 501
     code = error_code(lambda: endpoint.client.put_records(StreamName=name, Records=entries))
     assert code in BAD_REQUEST
 
@@ -233,9 +238,10 @@ def check_list_shards_pagination(endpoint: Endpoint) -> None:
     page = endpoint.client.list_shards(StreamName=name, MaxResults=2)
     seen = [s["ShardId"] for s in page["Shards"]]
     assert 2 == len(seen)
-    token = page["NextToken"]
-    code = error_code(lambda: endpoint.client.list_shards(StreamName=name, NextToken=token))
+    first_token = page["NextToken"]
+    code = error_code(lambda: endpoint.client.list_shards(StreamName=name, NextToken=first_token))
     assert "InvalidArgumentException" == code
+    token: str | None = first_token
     while token:
         page = endpoint.client.list_shards(NextToken=token, MaxResults=2)
         seen.extend(s["ShardId"] for s in page["Shards"])

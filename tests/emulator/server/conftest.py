@@ -28,13 +28,15 @@ FAST_SUBSCRIPTION = SubscriptionPolicy(duration=3.0, poll_interval=0.05, heartbe
 
 def make_client(url: str, **config: object) -> KinesisClient:
     """A boto3 Kinesis client for `url` with dummy credentials and no retries."""
+    # The options go to botocore unchecked; the stubs type each one.
+    settings = Config(retries={"total_max_attempts": 1}, **config)  # type: ignore[arg-type]
     return boto3.session.Session().client(
         "kinesis",
         endpoint_url=url,
         region_name="us-east-1",
         aws_access_key_id="test",
         aws_secret_access_key="test",
-        config=Config(retries={"total_max_attempts": 1}, **config),  # type: ignore[arg-type]
+        config=settings,
     )
 
 

@@ -6,7 +6,7 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 import pytest
@@ -16,7 +16,7 @@ from tests.emulator.server.conftest import BIN, client_env, make_client
 
 @contextmanager
 def serving(
-    *args: str, command: list[str] | None = None, **env: str
+    *args: str, command: list[str] | None = None, env: Mapping[str, str] | None = None
 ) -> Iterator[tuple[subprocess.Popen[str], str, str]]:
     """Run the server command on a free port; yield the process, its URL and first line."""
     base = command or [sys.executable, "-m", "eventwire_emulator"]
@@ -25,7 +25,7 @@ def serving(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=client_env(**env),
+        env=client_env(**(env or {})),
     )
     assert process.stdout is not None
     assert process.stderr is not None
@@ -87,7 +87,7 @@ class TestServe:
     )
     def test_quotas_switch(self, args: tuple[str, ...], env: dict[str, str], expected: str) -> None:
         """Quotas are on unless --quotas off or EVENTWIRE_EMULATOR_QUOTAS=off says otherwise."""
-        with serving(*args, **env) as (process, _, line):
+        with serving(*args, env=env) as (process, _, line):
             process.terminate()
             process.wait(10)
         assert expected in line
