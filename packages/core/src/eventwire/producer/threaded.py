@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
-from concurrent.futures import Future, InvalidStateError
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Self
 
 from eventwire.errors import ProducerFullError, PublisherClosedError
 from eventwire.producer.core import ProducerCore
 from eventwire.producer.engine import Batch
-from eventwire.producer.futures import ProducerFuture
+from eventwire.producer.futures import ProducerFuture, resolve_all
 from eventwire.records import PublishFailure, PublishResult
 
 if TYPE_CHECKING:
@@ -300,12 +299,19 @@ class Producer:
     def _hand_out(self, resolved: Resolved, now: float | None = None) -> None:
         """Resolve settled futures and report them (lock not held; ``_resolving`` counted)."""
         try:
-            _resolve(resolved)
+            self._resolve(resolved)
             self._core.announce(resolved, self._clock.now() if now is None else now)
         finally:
             with self._cond:
                 self._resolving -= 1
                 self._cond.notify_all()
+
+    def _resolve(self, resolved: Resolved) -> None:
+        """Hand settled records their results, a request's worth at once (lock not held).
+
+        A future the caller cancelled takes no result; the outcome is still counted.
+        """
+        resolve_all(self._settled, [(item.future, result) for item, result in resolved])
 
     def _step(self, force: bool) -> tuple[Batch | str | float | None, Resolved]:
         """Without a background thread: the next thing to do (lock held)."""
@@ -406,7 +412,7 @@ class Producer:
             self._cond.notify_all()
             self._followers.notify_all()
             idle = self._live == 0
-        _resolve(resolved)
+        self._resolve(resolved)
         self._core.announce(resolved, now)
         if idle:
             self._core.publisher.close()
@@ -437,10 +443,3 @@ def _resolved(result: PublishResult) -> Future[PublishResult]:
     future: Future[PublishResult] = Future()
     future.set_result(result)
     return future
-
-
-def _resolve(resolved: Resolved) -> None:
-    for item, result in resolved:
-        # A future the caller cancelled takes no result; the outcome is still counted.
-        with contextlib.suppress(InvalidStateError):
-            item.future.set_result(result)
