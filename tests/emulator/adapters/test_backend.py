@@ -136,7 +136,7 @@ class TestFailures:
             ("ProvisionedThroughputExceededException", ThrottledError, None),
             ("KMSThrottlingException", ThrottledError, None),
             ("InternalFailure", DeliveryError, None),
-            ("KMSAccessDeniedException", DeliveryError, None),
+            ("KMSAccessDeniedException", PermissionDeniedError, "kms:GenerateDataKey"),
         ],
     )
     def test_injected_faults(

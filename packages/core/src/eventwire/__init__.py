@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib.metadata import version as _version
 
 from eventwire.aggregation import UserRecord, aggregate, deaggregate, is_aggregated
+from eventwire.aws_errors import RETRYABLE_AWS_CODES, error_for_aws_code
 from eventwire.backend import Backend
 from eventwire.cloudevents import encode
 from eventwire.context import PublishContext
@@ -63,6 +64,7 @@ __version__ = _version("eventwire-core")
 __all__ = [
     "DEFAULT_MAX_RECORD_SIZE",
     "MAX_RECORD_SIZE_LIMIT",
+    "RETRYABLE_AWS_CODES",
     "AsyncProducer",
     "Backend",
     "BackendConnectionError",
@@ -109,6 +111,7 @@ __all__ = [
     "deaggregate",
     "default_registry",
     "encode",
+    "error_for_aws_code",
     "failure_from",
     "get_plugin_manager",
     "hookimpl",

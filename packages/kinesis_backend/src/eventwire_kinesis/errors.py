@@ -18,7 +18,9 @@
     anything else (InternalFailure, KMS...)   DeliveryError
 
 Every function here returns the eventwire error; callers ``raise ... from`` the
-botocore exception, so no botocore type crosses the public API.
+botocore exception, so no botocore type crosses the public API. What an AWS
+error code becomes is eventwire's own table (``eventwire.error_for_aws_code``),
+shared with the emulator backend so both backends fail alike.
 """
 
 from __future__ import annotations
@@ -33,13 +35,13 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from eventwire import (
+    RETRYABLE_AWS_CODES,
     BackendConnectionError,
     BackendError,
     DeliveryError,
     InvalidRecordError,
     PermissionDeniedError,
-    StreamNotFoundError,
-    ThrottledError,
+    error_for_aws_code,
 )
 
 BACKEND = "kinesis"
@@ -47,39 +49,8 @@ BACKEND = "kinesis"
 BOTO_ERRORS = (ClientError, BotoCoreError)
 """What boto3 calls raise; the backend catches these and nothing broader."""
 
-RETRYABLE_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "KMSThrottlingException",
-        "ThrottlingException",
-        "LimitExceededException",
-        "InternalFailure",
-        "InternalFailureException",
-        "ServiceUnavailable",
-        "ServiceUnavailableException",
-    }
-)
+RETRYABLE_CODES = RETRYABLE_AWS_CODES
 """Codes worth another attempt: throttling and transient service failures."""
-
-THROTTLING_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "KMSThrottlingException",
-        "ThrottlingException",
-        "LimitExceededException",
-    }
-)
-INVALID_CODES = frozenset({"ValidationException", "InvalidArgumentException"})
-CREDENTIAL_CODES = frozenset(
-    {
-        "UnrecognizedClientException",
-        "InvalidClientTokenId",
-        "ExpiredTokenException",
-        "InvalidSignatureException",
-        "MissingAuthenticationToken",
-        "IncompleteSignature",
-    }
-)
 
 
 class Target:
@@ -101,49 +72,15 @@ def error_for_code(
     Used both for whole-call errors and for the per-entry failures PutRecords reports;
     ``note`` (such as how many attempts were made) is added to the message.
     """
-    if note:
-        message = f"{message}; {note}"
-    context: dict[str, str | None] = {
-        "backend": target.backend,
-        "stream": target.stream,
-        "code": code,
-    }
-    where = f"stream {target.stream!r} in region {target.region}"
-    if code == "ResourceNotFoundException":
-        return StreamNotFoundError(
-            f"{where} was not found ({code}: {message}); create it, or check the stream "
-            "name (EVENTWIRE_STREAM) and the region (AWS_REGION / AWS_DEFAULT_REGION)",
-            **context,
-        )
-    if code == "AccessDeniedException":
-        return PermissionDeniedError(
-            f"the credentials may not call {action} on {where} ({code}: {message}); "
-            f"grant {action} on the stream's ARN (see the least-privilege policy in the docs)",
-            action=action,
-            **context,
-        )
-    if code == "KMSAccessDeniedException":
-        return PermissionDeniedError(
-            f"the credentials may not use the KMS key that encrypts {where} ({code}: "
-            f"{message}); grant kms:GenerateDataKey on that key",
-            action="kms:GenerateDataKey",
-            **context,
-        )
-    if code in CREDENTIAL_CODES:
-        return PermissionDeniedError(
-            f"AWS rejected the credentials used for {where} ({code}: {message}); check "
-            "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN or AWS_PROFILE",
-            **context,
-        )
-    if code in INVALID_CODES:
-        return InvalidRecordError(f"{where} rejected the record ({code}: {message})", **context)
-    if code in THROTTLING_CODES:
-        return ThrottledError(
-            f"{where} kept throttling after the retries ran out ({code}: {message}); "
-            "slow down, add shards, or raise max_attempts / retry_deadline",
-            **context,
-        )
-    return DeliveryError(f"{where} did not accept the record ({code}: {message})", **context)
+    return error_for_aws_code(
+        code,
+        message,
+        backend=target.backend,
+        stream=target.stream,
+        action=action,
+        region=target.region,
+        note=note,
+    )
 
 
 def translate(exc: Exception, target: Target, *, action: str, note: str = "") -> BackendError:

@@ -11,6 +11,7 @@ import re
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
+from eventwire.aws_errors import FATAL_CODES, THROTTLING_CODES
 from eventwire.errors import (
     BackendConnectionError,
     BackendError,
@@ -35,22 +36,6 @@ if TYPE_CHECKING:
     from eventwire.producer.settings import ProducerSettings
     from eventwire.records import ShardInfo
 
-THROTTLING_CODES = frozenset(
-    {"ProvisionedThroughputExceededException", "ThrottlingException", "KMSThrottlingException"}
-)
-FATAL_CODES = frozenset(
-    {
-        "ValidationException",
-        "InvalidArgumentException",
-        "AccessDeniedException",
-        "ResourceNotFoundException",
-        "KMSAccessDeniedException",
-        "KMSDisabledException",
-        "KMSInvalidStateException",
-        "KMSNotFoundException",
-        "KMSOptInRequired",
-    }
-)
 _SHARD_ID = re.compile(r"shardId-\d+")
 _new_tuple = tuple.__new__
 
