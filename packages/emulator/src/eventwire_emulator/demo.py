@@ -15,14 +15,14 @@ STREAM = "demo-stream"
 SHARDS = 4
 
 
-class PersonCreated(Event, event_type="com.example.person.created", partition_key="person_id"):
+class PersonCreated(Event, event_type="eventwire.demo.person.created", partition_key="person_id"):
     """A person signed up."""
 
     person_id: int
     name: str
 
 
-class OrderPlaced(Event, event_type="com.example.order.placed", partition_key="order_id"):
+class OrderPlaced(Event, event_type="eventwire.demo.order.placed", partition_key="order_id"):
     """A person placed an order."""
 
     order_id: str
