@@ -187,3 +187,24 @@ class TestFailures:
         assert isinstance(failure, PublishFailure)
         assert isinstance(failure.error, InvalidRecordError)
         assert 2 == len(read_events(kinesis, "s"))
+
+
+class TestImportCost:
+    """The emulator backend and pytest plugin do not pay for boto3 until it is used."""
+
+    def test_backend_without_boto3(self) -> None:
+        """Importing the package and the backend leaves boto3 unimported; client() loads it."""
+        import subprocess
+        import sys
+
+        code = (
+            "import sys, eventwire_emulator, eventwire_emulator.backend, "
+            "eventwire_emulator.pytest_plugin\n"
+            "print('boto3' in sys.modules)\n"
+            "eventwire_emulator.client\n"
+            "print('boto3' in sys.modules)\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.split()
+        assert ["False", "True"] == out

@@ -9,7 +9,6 @@ import pytest
 
 from eventwire import Event, EventRegistry, Publisher, default_registry, make_plugin_manager
 from eventwire_emulator.backend import EmulatorBackend
-from eventwire_emulator.boto import client
 from eventwire_emulator.model import Kinesis, ManualClock
 from eventwire_emulator.reading import read_events
 
@@ -42,6 +41,8 @@ def kinesis_emulator(kinesis_clock: ManualClock) -> Kinesis:
 @pytest.fixture
 def kinesis_client(kinesis_emulator: Kinesis) -> KinesisClient:
     """A real boto3 Kinesis client served in-process by ``kinesis_emulator``."""
+    from eventwire_emulator.boto import client  # boto3 is slow to import: only when used
+
     return client(kinesis_emulator)
 
 
