@@ -103,6 +103,11 @@ class Publisher:
         return self._pm
 
     @property
+    def preparer(self) -> EventPreparer:
+        """How this publisher turns events into records (hooks, source, limits)."""
+        return self._preparer
+
+    @property
     def source(self) -> str:
         """The CloudEvents ``source`` stamped on events that have none."""
         return self.settings.source

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 from eventwire.errors import BackendError, DeliveryError, EventwireError, RecordTooLargeError
 from eventwire.events import Event
-from eventwire.preparation import EventPreparer
 from eventwire.producer.clock import MonotonicClock
 from eventwire.producer.engine import Batch, Engine, Pending
 from eventwire.producer.metrics import Metrics
@@ -61,12 +60,7 @@ class ProducerCore:
         self.settings = settings or ProducerSettings()
         self.clock = clock or MonotonicClock()
         self.max_record_size = self.publisher.settings.max_record_size
-        self.preparer = EventPreparer(
-            self.publisher.plugin_manager,
-            self.publisher.settings,
-            self.backend.name,
-            self.backend.stream,
-        )
+        self.preparer = self.publisher.preparer
         self.metrics = Metrics(self.hooks, self.backend.stream)
         self.engine = Engine(self.settings, self.backend.stream, self.max_record_size, self.metrics)
 
