@@ -58,6 +58,7 @@ class StreamReader:
         limit: records per GetRecords call (1 to 10,000).
         clock: monotonic seconds (injectable for tests).
         sleep: how to wait while every shard is idle or throttled.
+        on_ready: called with the number of shards started, once each has its starting point.
     """
 
     connection: Connection
@@ -67,12 +68,15 @@ class StreamReader:
     limit: int = MAX_RECORDS_PER_CALL
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
+    on_ready: Callable[[int], None] | None = None
     _shards: dict[str, _Shard] = field(default_factory=dict)
     _done: set[str] = field(default_factory=set)
     _started: set[str] = field(default_factory=set)
 
     def __iter__(self) -> Iterator[tuple[str, list[RecordTypeDef]]]:
         self._discover(initial=True)
+        if self.on_ready is not None:
+            self.on_ready(len(self._started))
         while True:
             active = [s for s in self._shards.values() if s.iterator and not s.caught_up]
             if not active:

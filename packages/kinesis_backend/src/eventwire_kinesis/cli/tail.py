@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import click
 
@@ -11,6 +12,7 @@ from eventwire_kinesis.cli.connection import Connection, stream_address, with_co
 from eventwire_kinesis.cli.decoding import Decoder
 from eventwire_kinesis.cli.output import JsonLines, Pretty
 from eventwire_kinesis.cli.positions import Position
+from eventwire_kinesis.cli.prefetch import prefetched
 from eventwire_kinesis.cli.reader import MAX_RECORDS_PER_CALL, StreamReader
 
 EXAMPLES = """\
@@ -94,14 +96,19 @@ def tail(
     import_modules(imports)
     address = stream_address(stream)
     reader = StreamReader(
-        connection, address, Position.parse(start), follow=follow, limit=batch
+        connection,
+        address,
+        Position.parse(start),
+        follow=follow,
+        limit=batch,
+        on_ready=_announce(address.name) if follow else None,
     )
     decoder = Decoder(types=types, keys=keys)
     out = sys.stdout
     writer = JsonLines(out) if as_json else Pretty(out, color=out.isatty())
     shown = 0
     try:
-        for shard, records in reader:
+        for shard, records in prefetched(reader):
             for record in decoder.decode(shard, records):
                 writer.write(record)
                 shown += 1
@@ -111,6 +118,13 @@ def tail(
     finally:
         out.flush()
     return _status(decoder)
+
+
+def _announce(stream: str) -> Callable[[int], None]:
+    def announce(shards: int) -> None:
+        click.echo(f"eventwire tail: following {stream} on {shards} shard(s); Ctrl-C stops", err=True)
+
+    return announce
 
 
 def _status(decoder: Decoder) -> int:
