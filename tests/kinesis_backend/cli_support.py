@@ -68,9 +68,9 @@ def eventwire(
     return Ran(done.returncode, done.stdout, done.stderr)
 
 
-def documents(count: int, *, keys: int = 7, event_type: str = "com.example.cli.tick") -> list[
-    dict[str, Any]
-]:
+def documents(
+    count: int, *, keys: int = 7, event_type: str = "com.example.cli.tick"
+) -> list[dict[str, Any]]:
     """CloudEvents documents with partition keys from a few values and a running number."""
     return [
         {

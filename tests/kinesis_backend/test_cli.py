@@ -111,7 +111,9 @@ class TestRoundTrip:
             len(
                 boto(url).get_records(
                     ShardIterator=boto(url).get_shard_iterator(
-                        StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+                        StreamName=stream,
+                        ShardId=shard["ShardId"],
+                        ShardIteratorType="TRIM_HORIZON",
                     )["ShardIterator"]
                 )["Records"]
             )
@@ -176,7 +178,7 @@ class TestTailOptions:
         assert (0, 7) == (limited.status, len(limited.lines()))
 
     def test_from_latest_timestamp_and_sequence(self, url: str, stream: str) -> None:
-        """latest shows nothing old; a time or a sequence number starts there."""
+        """From latest shows nothing old; a time or a sequence number starts there."""
         publish(url, stream, jsonl(documents(20, keys=1)))
         time.sleep(1.1)
         middle = time.time()
@@ -184,7 +186,10 @@ class TestTailOptions:
         publish(url, stream, jsonl(documents(5, keys=1)))
         every = eventwire("tail", stream, "--endpoint-url", url, "--json").lines()
         latest = eventwire("tail", stream, "--endpoint-url", url, "--json", "--from", "latest")
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(middle)) + f".{int(middle % 1 * 1000):03d}Z"
+        stamp = (
+            time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(middle))
+            + f".{int(middle % 1 * 1000):03d}Z"
+        )
         since = eventwire("tail", stream, "--endpoint-url", url, "--json", "--from", stamp).lines()
         tenth = every[10]["sequence"]
         at = eventwire("tail", stream, "--endpoint-url", url, "--json", "--from", tenth).lines()
@@ -264,9 +269,7 @@ class TestTailOptions:
 class TestPublishFailures:
     """Lines that cannot be published are written to the failures file; the status is 1."""
 
-    def test_bad_lines_go_to_the_failures_file(
-        self, url: str, stream: str, tmp_path: Path
-    ) -> None:
+    def test_bad_lines_go_to_the_failures_file(self, url: str, stream: str, tmp_path: Path) -> None:
         good = documents(3)
         text = (
             jsonl(good[:1])

@@ -76,8 +76,10 @@ class TestServe:
             assert 0 == process.wait(10)
 
     def test_eventwire_serve_is_the_same_command(self) -> None:
-        """eventwire serve takes the same options and serves the same API."""
-        with serving("--stream", "orders:2", "--quotas", "off", command=[str(BIN / "eventwire")]) as (
+        """The eventwire serve subcommand takes the same options and serves the same API."""
+        with serving(
+            "--stream", "orders:2", "--quotas", "off", command=[str(BIN / "eventwire")]
+        ) as (
             process,
             url,
             line,

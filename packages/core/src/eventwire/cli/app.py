@@ -25,7 +25,7 @@ class CommandGroup(click.Group):
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         """Add ``cmd``; a name another plugin took is a ``ConfigurationError``."""
         name = name or cmd.name
-        if name in self.commands and self.commands[name] is not cmd:
+        if name is not None and name in self.commands and self.commands[name] is not cmd:
             raise ConfigurationError(
                 f"two eventwire plugins add the command {name!r}; uninstall one, or set "
                 "EVENTWIRE_DISABLE_PLUGIN_AUTOLOAD=1 to run without entry-point plugins"
@@ -64,7 +64,9 @@ def make_cli(manager: pluggy.PluginManager | None = None) -> click.Group:
             "3 configuration missing, 4 service refused or unreachable, 130 interrupted."
         ),
     )
-    @click.version_option(_version(), "-V", "--version", prog_name=PROG, message="%(prog)s %(version)s")
+    @click.version_option(
+        _version(), "-V", "--version", prog_name=PROG, message="%(prog)s %(version)s"
+    )
     @click.pass_context
     def cli(ctx: click.Context) -> None:
         """Publish to, read from and run Kinesis data streams for eventwire services."""

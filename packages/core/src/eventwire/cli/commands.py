@@ -6,13 +6,15 @@ Adding one is a line in ``CORE_COMMANDS``; the built-in plugin registers them.
 from __future__ import annotations
 
 from importlib.metadata import entry_points, version
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from eventwire.plugins import BUILTIN, ENTRY_POINT_GROUP
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import pluggy
 
 
@@ -27,7 +29,8 @@ def _distribution(plugin_name: str) -> str:
 
 
 @click.command(
-    epilog="Examples:\n\n\b\n  eventwire backends\n  EVENTWIRE_DISABLE_PLUGIN_AUTOLOAD=1 eventwire backends"
+    epilog="Examples:\n\n\b\n  eventwire backends\n"
+    "  EVENTWIRE_DISABLE_PLUGIN_AUTOLOAD=1 eventwire backends"
 )
 @click.pass_obj
 def backends(manager: pluggy.PluginManager) -> None:
@@ -37,7 +40,8 @@ def backends(manager: pluggy.PluginManager) -> None:
 
     table = Table("backend", "plugin", "distribution", title="eventwire backends")
     for impl in manager.hook.eventwire_list_backends.get_hookimpls():
-        for name in sorted(impl.function()):
+        provided = cast("Sequence[str]", impl.function())
+        for name in sorted(provided):
             table.add_row(name, impl.plugin_name, _distribution(impl.plugin_name))
     plugins = Table("plugin", "distribution", "hooks", title="eventwire plugins")
     for name, plugin in sorted(manager.list_name_plugin(), key=lambda item: item[0]):

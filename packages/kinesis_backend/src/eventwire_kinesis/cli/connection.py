@@ -116,7 +116,8 @@ def _timestamp(value: object) -> datetime:
         return datetime.fromtimestamp(value, UTC)
     from botocore.utils import parse_timestamp
 
-    return parse_timestamp(value)  # type: ignore[no-any-return]  # botocore is untyped
+    parsed: datetime = parse_timestamp(str(value))
+    return parsed
 
 
 def connect(endpoint_url: str | None, region: str | None) -> Connection:

@@ -1,4 +1,4 @@
-"""Records as ``eventwire tail`` shows them: de-aggregated, filtered, decoded through the registry."""
+"""Records as ``eventwire tail`` shows them: de-aggregated, filtered, decoded by the registry."""
 
 from __future__ import annotations
 
@@ -94,7 +94,7 @@ class Decoder:
             sequence = record["SequenceNumber"]
             arrival = record["ApproximateArrivalTimestamp"]
             data = record["Data"]
-            for user in deaggregate(data, record["PartitionKey"], record.get("ExplicitHashKey")):
+            for user in deaggregate(data, record["PartitionKey"]):
                 if key_ok is not None and not key_ok(user.partition_key):
                     continue
                 document = _document(user.data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import threading
@@ -165,9 +166,7 @@ def _feed(
                 if isinstance(item, Record)
                 else producer.publish(item)
             )
-            future.add_done_callback(
-                lambda done, number=number, line=line: tally.settled(number, line, done)
-            )
+            future.add_done_callback(functools.partial(tally.settled, number, line))
         if number % 512 == 0:
             progress(tally)
     progress(tally)

@@ -230,4 +230,6 @@ class StreamReader:
         if shard.last_sequence is None:
             self._start(shard, self.position)
         else:
-            self._start(shard, Position("AFTER_SEQUENCE_NUMBER", sequence_number=shard.last_sequence))
+            self._start(
+                shard, Position("AFTER_SEQUENCE_NUMBER", sequence_number=shard.last_sequence)
+            )

@@ -68,7 +68,9 @@ def list_(connection: Connection) -> None:
 @click.option("--on-demand", is_flag=True, help="On-demand capacity mode (ignores --shards).")
 @click.option("--no-wait", is_flag=True, help="Return before the stream is ACTIVE.")
 @with_connection
-def create(connection: Connection, stream: str, shards: int, on_demand: bool, no_wait: bool) -> None:
+def create(
+    connection: Connection, stream: str, shards: int, on_demand: bool, no_wait: bool
+) -> None:
     """Create STREAM and wait until it is ACTIVE."""
     address = stream_address(stream)
     if address.arn:

@@ -122,7 +122,9 @@ def tail(
 
 def _announce(stream: str) -> Callable[[int], None]:
     def announce(shards: int) -> None:
-        click.echo(f"eventwire tail: following {stream} on {shards} shard(s); Ctrl-C stops", err=True)
+        click.echo(
+            f"eventwire tail: following {stream} on {shards} shard(s); Ctrl-C stops", err=True
+        )
 
     return announce
 
