@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from eventwire import ConfigurationError
+from eventwire_kinesis.cli.fastparse import RecordsParserFactory
 from eventwire_kinesis.errors import BOTO_ERRORS, Target, translate
 from eventwire_kinesis.settings import REGION_ENVS, StreamAddress
 
@@ -133,9 +134,9 @@ def connect(endpoint_url: str | None, region: str | None) -> Connection:
     endpoint = _endpoint(endpoint_url)
     _check_credentials(resolved_region, endpoint)
     session = botocore.session.get_session()
-    session.get_component("response_parser_factory").set_parser_defaults(
-        timestamp_parser=_timestamp
-    )
+    factory = RecordsParserFactory()
+    factory.set_parser_defaults(timestamp_parser=_timestamp)
+    session.register_component("response_parser_factory", factory)
     client = boto3.session.Session(botocore_session=session).client(
         "kinesis",
         region_name=resolved_region,

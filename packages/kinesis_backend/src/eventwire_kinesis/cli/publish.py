@@ -107,6 +107,12 @@ def _failures_default(source: str) -> Path:
     help="Where failed lines go, one JSON object each  [default: FILE.failures.jsonl].",
 )
 @click.option("--aggregate", is_flag=True, help="Pack records into KPL aggregated records.")
+@click.option(
+    "--no-pace",
+    is_flag=True,
+    help="Do not pace at each shard's write quota (1,000 records, 1 MiB a second); for "
+    "servers without quotas, such as eventwire serve --quotas off.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @with_connection
 def publish(
@@ -118,6 +124,7 @@ def publish(
     imports: tuple[str, ...],
     failures: Path | None,
     aggregate: bool,
+    no_pace: bool,
     quiet: bool,
 ) -> int:
     """Publish JSON lines from FILE (default: standard input) to STREAM."""
@@ -129,7 +136,7 @@ def publish(
         failures_path.unlink()
     tally = _Tally(failures_path)
     backend = KinesisBackend(address.arn or address.name, client=connection.client)
-    producer = Producer(backend, settings=ProducerSettings(aggregate=aggregate))
+    producer = Producer(backend, settings=ProducerSettings(aggregate=aggregate, pace=not no_pace))
     started = time.monotonic()
     try:
         with click.open_file(source, encoding="utf-8") as lines, _progress(quiet) as progress:
