@@ -77,6 +77,9 @@ class TestFastParse:
             fast.get_records(ShardIterator="not-an-iterator" * 3)
 
 
+NINE_THIRTY = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+
+
 class TestPosition:
     """--from values."""
 
@@ -86,8 +89,8 @@ class TestPosition:
             ("trim-horizon", Position("TRIM_HORIZON")),
             ("TRIM_HORIZON", Position("TRIM_HORIZON")),
             ("latest", Position("LATEST")),
-            ("2026-12-01T09:30:00Z", Position("AT_TIMESTAMP", datetime(2026, 12, 1, 9, 30, tzinfo=UTC))),
-            ("2026-12-01T09:30", Position("AT_TIMESTAMP", datetime(2026, 12, 1, 9, 30, tzinfo=UTC))),
+            ("2026-12-01T09:30:00Z", Position("AT_TIMESTAMP", NINE_THIRTY)),
+            ("2026-12-01T09:30", Position("AT_TIMESTAMP", NINE_THIRTY)),
             ("4" * 56, Position("AT_SEQUENCE_NUMBER", sequence_number="4" * 56)),
         ],
     )  # fmt: skip

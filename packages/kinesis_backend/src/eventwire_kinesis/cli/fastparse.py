@@ -51,7 +51,7 @@ class RecordsParser:
 
 
 class RecordsParserFactory(ResponseParserFactory):
-    """Wraps the JSON protocol's parser in ``RecordsParser``; other protocols as botocore has them."""
+    """Wraps the JSON protocol's parser in ``RecordsParser``; others stay botocore's own."""
 
     def create_parser(self, protocol_name: str) -> Any:
         """The parser for ``protocol_name``."""
