@@ -10,6 +10,10 @@ import os
 import shutil
 
 import nox
+from nox.virtualenv import UV
+
+# uv as nox itself found it: on PATH, or installed beside nox (pipx run --spec 'nox[uv]').
+UV_COMMAND = UV or "uv"
 
 nox.options.default_venv_backend = "uv"
 nox.options.sessions = ["lint", "typecheck", "tests", "integration"]
@@ -29,7 +33,7 @@ CHROMIUM_ENV = "EVENTWIRE_CHROMIUM"
 def sync(session: nox.Session, *args: str) -> None:
     """Install exactly what the lock file says for ``args`` into the session's environment."""
     session.run_install(
-        "uv",
+        UV_COMMAND,
         "sync",
         "--frozen",
         "--exact",
@@ -88,7 +92,9 @@ def build(session: nox.Session) -> None:
     """Build the three distributions' wheels and sdists into dist/, for pip install."""
     shutil.rmtree("dist", ignore_errors=True)
     for directory in PACKAGES:
-        session.run("uv", "build", "--out-dir", "dist", f"packages/{directory}", external=True)
+        session.run(
+            UV_COMMAND, "build", "--out-dir", "dist", f"packages/{directory}", external=True
+        )
     session.log("built into dist/: pip install dist/eventwire_core-*.whl ... (see README)")
 
 
