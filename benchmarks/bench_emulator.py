@@ -8,7 +8,9 @@ import statistics
 import time
 import uuid
 
-from eventwire import Event, Publisher, Record, make_plugin_manager, record_for
+from eventwire import Event, Publisher
+from eventwire.backends import Record, record_for
+from eventwire.plugins import make_plugin_manager
 from eventwire_emulator import EmulatorBackend, Kinesis
 
 BATCH = 500
