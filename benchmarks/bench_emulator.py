@@ -9,8 +9,7 @@ import time
 import uuid
 
 from eventwire import Event, Publisher
-from eventwire.backends import Record, record_for
-from eventwire.plugins import make_plugin_manager
+from eventwire.backends import Record, make_plugin_manager, record_for
 from eventwire_emulator import EmulatorBackend, Kinesis
 
 BATCH = 500

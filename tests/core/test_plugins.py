@@ -17,7 +17,7 @@ from eventwire import (
     register_plugin,
     unregister_plugin,
 )
-from eventwire.plugins import make_plugin_manager
+from eventwire.backends import make_plugin_manager
 from eventwire.testing import capture_events
 
 from .sample_events import PersonCreated

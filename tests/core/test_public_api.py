@@ -37,7 +37,8 @@ class TestPublicSurface:
             "SHARD_WRITE_RECORDS_PER_SECOND", "Backend", "PublishFailure", "PublishReceipt",
             "PublishResult", "Record", "ShardInfo", "UserRecord", "aggregate", "check_hash_key",
             "check_partition_key", "deaggregate", "encode", "error_for_aws_code", "failure_from",
-            "is_aggregated", "local_problem", "record_for", "record_weight", "split_requests",
+            "get_plugin_manager", "is_aggregated", "local_problem", "make_plugin_manager",
+            "record_for", "record_weight", "split_requests",
         ]  # fmt: skip
         assert expected == eventwire.backends.__all__
         assert all(hasattr(eventwire.backends, name) for name in expected)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from eventwire import DeliveryError, Publisher
-from eventwire.plugins import make_plugin_manager
+from eventwire.backends import make_plugin_manager
 from eventwire.testing import RecordingBackend, capture_events
 
 from .sample_events import OrderPlaced, PersonCreated

@@ -61,7 +61,7 @@ class TestPackageArrows:
 
     @pytest.mark.parametrize("package", ["eventwire_kinesis", "eventwire_emulator"])
     def test_others_use_only_core_public_api(self, package: str) -> None:
-        """Backends and the emulator import eventwire, .backends, .limits or .testing, nothing deeper."""
+        """Backends and the emulator import eventwire, its backends, limits and testing only."""
         assert [] == offenders(
             sources(package), lambda n: top(n) == "eventwire" and n not in CORE_PUBLIC
         )

@@ -14,8 +14,7 @@ from eventwire import (
     ThrottledError,
     available_backends,
 )
-from eventwire.backends import ShardInfo
-from eventwire.plugins import make_plugin_manager
+from eventwire.backends import ShardInfo, make_plugin_manager
 from eventwire_emulator import EmulatorBackend, Kinesis, ManualClock, read_events, shared_emulator
 from eventwire_emulator.model import hash_partition_key
 

@@ -4,7 +4,8 @@ Service developers publish through ``eventwire.Publisher`` and never need this
 module; a backend (``eventwire_kinesis``, ``eventwire_emulator`` or a
 third-party one) implements ``Backend``, turns its vendor's errors into
 eventwire's with ``error_for_aws_code``, and respects the Kinesis limits that
-live in ``eventwire.limits`` (re-exported here).
+live in ``eventwire.limits`` (re-exported here). Plugin managers for tests and
+tools come from ``make_plugin_manager``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from eventwire.limits import (
     record_weight,
     split_requests,
 )
+from eventwire.plugins import get_plugin_manager, make_plugin_manager
 from eventwire.records import (
     PublishFailure,
     PublishReceipt,
@@ -61,8 +63,10 @@ __all__ = [
     "encode",
     "error_for_aws_code",
     "failure_from",
+    "get_plugin_manager",
     "is_aggregated",
     "local_problem",
+    "make_plugin_manager",
     "record_for",
     "record_weight",
     "split_requests",
