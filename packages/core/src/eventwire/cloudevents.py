@@ -45,9 +45,9 @@ def encode(event: Event, *, source: str | None = None) -> bytes:
         raise unencodable(event, exc) from exc
     # Events write NaN and infinity as tokens JSON lacks; two byte scans find them (a
     # match inside a string costs one field walk that finds nothing).
-    if b"NaN" in payload or b"Infinity" in payload or event_class.__eventwire_walk__:
-        if find_problem(event) is not None:
-            raise unencodable(event)
+    suspect = b"NaN" in payload or b"Infinity" in payload or event_class.__eventwire_walk__
+    if suspect and find_problem(event) is not None:
+        raise unencodable(event)
     parts = [event_class.__eventwire_head__, envelope[1:-1]]
     if event.source is None:
         if not source:
