@@ -10,15 +10,8 @@ import boto3
 import botocore.session
 import pytest
 
-from eventwire import (
-    ConfigurationError,
-    InvalidEventError,
-    MalformedRecordError,
-    Record,
-    aggregate,
-    default_registry,
-    record_for,
-)
+from eventwire import ConfigurationError, InvalidEventError, MalformedRecordError, default_registry
+from eventwire.backends import Record, aggregate, record_for
 from eventwire_emulator.model import Kinesis
 from eventwire_emulator.server import EmulatorServer
 from eventwire_kinesis.cli.decoding import Decoder

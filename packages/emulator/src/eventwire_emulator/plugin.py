@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
     import click
 
-    from eventwire import Backend
+    from eventwire.backends import Backend
 
 NAME = "emulator"
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     import click
 
-    from eventwire import Backend
+    from eventwire.backends import Backend
 
 BACKENDS = ("kinesis", "localstack")
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from eventwire import EventRegistry, EventwireError, deaggregate, default_registry
+from eventwire import EventRegistry, EventwireError, default_registry
+from eventwire.backends import deaggregate
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis.type_defs import RecordTypeDef

@@ -14,10 +14,9 @@ from eventwire import (
     EventwireError,
     InvalidEventError,
     MalformedRecordError,
-    Record,
-    check_partition_key,
     default_registry,
 )
+from eventwire.backends import Record, check_partition_key
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 

@@ -12,7 +12,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from eventwire import Producer, ProducerSettings, PublishFailure, Record
+from eventwire import Producer, ProducerSettings, PublishFailure
+from eventwire.backends import Record
 from eventwire.cli import ExitCode, import_modules
 from eventwire_kinesis.backend import KinesisBackend
 from eventwire_kinesis.cli.connection import Connection, stream_address, with_connection
