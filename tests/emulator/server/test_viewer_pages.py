@@ -1,4 +1,4 @@
-"""The viewer's paging API: a shard page by page, the stream merged by arrival, filters, one record."""
+"""The viewer's paging API: shard pages, the stream merged by arrival, filters, one record."""
 
 from __future__ import annotations
 
@@ -107,7 +107,7 @@ class TestStreamView:
         """A filter that matches nothing reads MAX_SCAN records per shard, then hands a cursor."""
         kinesis = Kinesis()
         kinesis.create_stream("big", 1)
-        for start in range(0, MAX_SCAN + 10, 500):
+        for _ in range(0, MAX_SCAN + 10, 500):
             kinesis.put_records("big", [(b"x", "k", None)] * 500)
         with EmulatorServer(kinesis, port=0) as server:
             answer = page(server, stream="big", shard="shardId-000000000000", key="nope")
