@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tests.emulator.server.conftest import client_env
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTWIRE = Path(sys.executable).parent / "eventwire"
@@ -18,21 +19,7 @@ TIMEOUT = 120.0
 
 def cli_env(**extra: str) -> dict[str, str]:
     """The environment without the user's AWS settings, plus dummy credentials and a region."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("AWS_", "LOCALSTACK_", "EVENTWIRE_"))
-    }
-    env.update(
-        AWS_ACCESS_KEY_ID="test",
-        AWS_SECRET_ACCESS_KEY="test",
-        AWS_REGION="us-east-1",
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-        AWS_EC2_METADATA_DISABLED="true",
-    )
-    env.update(extra)
-    return env
+    return client_env(**extra)
 
 
 @dataclass(frozen=True)

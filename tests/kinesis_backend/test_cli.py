@@ -10,13 +10,13 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-import boto3
 import pytest
 
 from eventwire_emulator.model import Kinesis
 from eventwire_emulator.server import EmulatorServer
+from tests.emulator.server.conftest import make_client
 from tests.kinesis_backend.cli_support import (
     EVENTWIRE,
     ROOT,
@@ -25,6 +25,9 @@ from tests.kinesis_backend.cli_support import (
     eventwire,
     jsonl,
 )
+
+if TYPE_CHECKING:
+    from mypy_boto3_kinesis import KinesisClient
 
 STREAM = "ticks"
 
@@ -49,14 +52,8 @@ def url(server: EmulatorServer) -> str:
     return server.url
 
 
-def boto(url: str):  # type: ignore[no-untyped-def]
-    return boto3.session.Session().client(
-        "kinesis",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+def boto(url: str) -> KinesisClient:
+    return make_client(url)
 
 
 def read_lines(stream: IO[str], count: int, timeout: float = 60.0) -> list[str]:
@@ -364,16 +361,15 @@ class TestErrors:
     @pytest.mark.parametrize(
         ("drop", "status", "needle"),
         [
-            ("AWS_REGION", 3, "--region"),
-            ("AWS_ACCESS_KEY_ID", 3, "AWS_ACCESS_KEY_ID=test"),
+            (("AWS_REGION", "AWS_DEFAULT_REGION"), 3, "--region"),
+            (("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"), 3, "AWS_ACCESS_KEY_ID=test"),
         ],
         ids=["region", "credentials"],
     )
-    def test_missing_settings(self, url: str, drop: str, status: int, needle: str) -> None:
-        env = cli_env()
-        del env[drop]
-        if drop == "AWS_ACCESS_KEY_ID":
-            del env["AWS_SECRET_ACCESS_KEY"]
+    def test_missing_settings(
+        self, url: str, drop: tuple[str, ...], status: int, needle: str
+    ) -> None:
+        env = {name: value for name, value in cli_env().items() if name not in drop}
         ran = eventwire("tail", STREAM, "--endpoint-url", url, env=env)
         assert (status, 1) == (ran.status, len(ran.err.splitlines())), ran.err
         assert needle in ran.err
