@@ -136,3 +136,18 @@ class TestImportModules:
     def test_missing_module(self) -> None:
         with pytest.raises(ConfigurationError, match="--import no_such_module_here: cannot import"):
             import_modules(["no_such_module_here"])
+
+
+class TestWithoutTheExtra:
+    """The console script without click and rich installed."""
+
+    def test_says_how_to_install(self) -> None:
+        script = (
+            "import sys; sys.modules['click'] = None; from eventwire.console import main; main()"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+        )
+        assert 1 == done.returncode
+        assert "pip install 'eventwire-core[cli]'" in done.stderr
+        assert "Traceback" not in done.stderr
