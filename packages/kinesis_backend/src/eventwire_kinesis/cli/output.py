@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 from typing import IO, TYPE_CHECKING
 
 import click
@@ -21,6 +22,12 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 def _time(shown: Shown) -> str:
     return shown.arrival.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _zulu(moment: datetime | None) -> str:
+    if moment is None:
+        return "-"
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 class JsonLines:
@@ -38,7 +45,7 @@ class JsonLines:
         )
         if shown.error is not None:
             head += f'"error":{_dumps(shown.error)},'
-        if shown.document is not None:
+        if shown.document is not None or shown.event is not None:
             # The document is the record's own JSON, already checked: copy, do not re-encode.
             body = f'"event":{shown.data.decode()}}}\n'
         else:
@@ -63,6 +70,14 @@ class Pretty:
         """Print one record."""
         sub = f"/{shown.subsequence}" if shown.subsequence is not None else ""
         where = f"key={shown.key}  {shown.shard}  seq={shown.sequence}{sub}  {_time(shown)}"
+        event = shown.event
+        if event is not None:
+            label = self._style(
+                f"{type(event).type} ({type(event).__name__})", fg="green", bold=True
+            )
+            envelope = f"id={event.id}  source={event.source}  time={_zulu(event.time)}"
+            self._out.write(f"{label}  {where}\n  {envelope}\n  {_dumps(event.payload())}\n")
+            return
         document = shown.document
         if document is None:
             try:
@@ -71,13 +86,8 @@ class Pretty:
                 text = "base64:" + base64.b64encode(shown.data).decode()
             self._out.write(f"{self._style('(raw)', fg='yellow')}  {where}\n  {text}\n")
             return
-        kind = document["type"]
-        if shown.event is not None:
-            label = self._style(f"{kind} ({type(shown.event).__name__})", fg="green", bold=True)
-            data = _dumps(shown.event.payload())
-        else:
-            label = self._style(kind, fg="cyan", bold=True)
-            data = _dumps(document.get("data"))
+        label = self._style(document["type"], fg="cyan", bold=True)
+        data = _dumps(document.get("data"))
         envelope = "  ".join(
             f"{name}={document[name]}" for name in ("id", "source", "time") if name in document
         )
