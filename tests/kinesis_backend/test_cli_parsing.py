@@ -164,3 +164,28 @@ class TestDecoder:
         assert [1, 3] == [s.subsequence for s in shown]
         assert all(isinstance(s.event, Shipped) for s in shown)
         assert Shipped.type in default_registry
+
+    @pytest.mark.parametrize(
+        "data",
+        [
+            b'{"specversion":"1.0","type":"com.example.cli.shipped.v1","source":"s","id":"1",'
+            b'"data":{"order":"x"}}',
+            b'{"specversion": "1.0", "type": "com.example.cli.shipped.v1", "source": "s", '
+            b'"id": "1", "data": {"order": "x", "items": "many"}}',
+        ],
+        ids=["compact", "spaced"],
+    )
+    def test_registered_type_that_does_not_fit_is_an_error(self, data: bytes) -> None:
+        """Whether the quick path or the general one sees it, the failure is reported."""
+        records = [
+            {
+                "SequenceNumber": "1",
+                "ApproximateArrivalTimestamp": datetime(2026, 1, 1, tzinfo=UTC),
+                "Data": data,
+                "PartitionKey": "k",
+            }
+        ]
+        decoder = Decoder()
+        (shown,) = decoder.decode("shardId-0", records)  # type: ignore[arg-type]
+        assert (None, 1) == (shown.event, decoder.failed)
+        assert "items" in (shown.error or "")
