@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import boto3
 import botocore.session
@@ -18,6 +19,7 @@ from eventwire_kinesis.cli.decoding import Decoder
 from eventwire_kinesis.cli.fastparse import RecordsParserFactory
 from eventwire_kinesis.cli.lines import LineReader
 from eventwire_kinesis.cli.positions import Position
+from eventwire_kinesis.cli.progress import count_lines
 from tests.kinesis_backend.cli_events import Shipped
 
 
@@ -189,3 +191,16 @@ class TestDecoder:
         (shown,) = decoder.decode("shardId-0", records)  # type: ignore[arg-type]
         assert (None, 1) == (shown.event, decoder.failed)
         assert "items" in (shown.error or "")
+
+
+class TestProgressTotal:
+    """The progress bar's total is the file's line count; standard input has none."""
+
+    def test_count_lines(self, tmp_path: Path) -> None:
+        source = tmp_path / "in.jsonl"
+        source.write_bytes(b"{}\n" * 2500)
+        assert (2500, None, None) == (
+            count_lines(str(source)),
+            count_lines("-"),
+            count_lines(str(tmp_path / "missing")),
+        )

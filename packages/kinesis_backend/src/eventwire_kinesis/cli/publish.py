@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 import threading
 import time
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 import click
 
@@ -18,6 +17,7 @@ from eventwire.cli import ExitCode, import_modules
 from eventwire_kinesis.backend import KinesisBackend
 from eventwire_kinesis.cli.connection import Connection, stream_address, with_connection
 from eventwire_kinesis.cli.lines import LineReader, describe
+from eventwire_kinesis.cli.progress import PublishProgress, count_lines
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -140,7 +140,10 @@ def publish(
     producer = Producer(backend, settings=ProducerSettings(aggregate=aggregate, pace=not no_pace))
     started = time.monotonic()
     try:
-        with click.open_file(source, encoding="utf-8") as lines, _progress(quiet) as progress:
+        with (
+            click.open_file(source, encoding="utf-8") as lines,
+            PublishProgress(quiet=quiet, total=count_lines(source)) as progress,
+        ):
             _feed(lines, reader, producer, tally, progress)
     finally:
         # close() resolves what it could not deliver as failures; the tally counts them.
@@ -159,7 +162,7 @@ def publish(
 
 
 def _feed(
-    lines: IO[str], reader: LineReader, producer: Producer, tally: _Tally, progress: Any
+    lines: IO[str], reader: LineReader, producer: Producer, tally: _Tally, progress: PublishProgress
 ) -> None:
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -176,43 +179,5 @@ def _feed(
             )
             future.add_done_callback(functools.partial(tally.settled, number, line))
         if number % 512 == 0:
-            progress(tally)
-    progress(tally)
-
-
-class _progress:
-    """A Rich status line on standard error (skipped with --quiet or when not a terminal)."""
-
-    def __init__(self, quiet: bool) -> None:
-        self._quiet = quiet or not sys.stderr.isatty()
-        self._bar: Any = None
-        self._task: Any = None
-
-    def __enter__(self) -> Any:
-        if self._quiet:
-            return lambda tally: None
-        from rich.console import Console
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-        self._bar = Progress(
-            SpinnerColumn(),
-            TextColumn("published [green]{task.fields[sent]}[/]"),
-            TextColumn("failed [red]{task.fields[failed]}[/]"),
-            TextColumn("{task.fields[rate]:,.0f} records/s"),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        self._bar.start()
-        self._task = self._bar.add_task("publish", total=None, sent=0, failed=0, rate=0.0)
-        started = time.monotonic()
-
-        def update(tally: _Tally) -> None:
-            rate = tally.sent / max(time.monotonic() - started, 1e-9)
-            self._bar.update(self._task, sent=tally.sent, failed=tally.failed, rate=rate)
-
-        return update
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
+            progress.update(tally)
+    progress.update(tally)
