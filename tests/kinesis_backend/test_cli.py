@@ -262,6 +262,22 @@ class TestTailOptions:
         assert sorted(d["id"] for d in sent) == sorted(line["event"]["id"] for line in got)
         assert 130 == status
 
+    def test_reader_going_away_is_not_an_error(self, url: str, stream: str) -> None:
+        """Piped into something that stops reading (| head -1), tail ends quietly with 0."""
+        publish(url, stream, jsonl(documents(3000)))
+        command = [str(EVENTWIRE), "tail", stream, "--endpoint-url", url, "--json"]
+        with subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env(), cwd=ROOT
+        ) as process:
+            assert process.stdout is not None
+            assert process.stderr is not None
+            first = process.stdout.readline()
+            process.stdout.close()
+            status = process.wait(60)
+            errors = process.stderr.read()
+        assert json.loads(first)["event"]["specversion"] == "1.0"
+        assert (0, b"") == (status, errors)
+
 
 class TestPublishFailures:
     """Lines that cannot be published are written to the failures file; the status is 1."""

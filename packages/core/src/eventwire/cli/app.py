@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -98,11 +97,6 @@ def run(argv: Sequence[str] | None = None, manager: pluggy.PluginManager | None 
     except KeyboardInterrupt:
         click.echo("", err=True)
         return ExitCode.INTERRUPTED
-    except BrokenPipeError:
-        # The reader went away (``eventwire tail ... | head``): not an error of ours. Point
-        # stdout at /dev/null so the interpreter's last flush does not complain either.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return ExitCode.OK
     return int(result) if isinstance(result, int) else ExitCode.OK
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 
@@ -113,10 +114,14 @@ def tail(
                 writer.write(record)
                 shown += 1
                 if limit is not None and shown >= limit:
+                    out.flush()
                     return _status(decoder)
             out.flush()
-    finally:
-        out.flush()
+    except BrokenPipeError:
+        # The reader went away (``eventwire tail ... | head``): nothing more to do. Point
+        # stdout at /dev/null so the interpreter's last flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+        return ExitCode.OK
     return _status(decoder)
 
 
