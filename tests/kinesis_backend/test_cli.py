@@ -262,6 +262,52 @@ class TestTailOptions:
         assert sorted(d["id"] for d in sent) == sorted(line["event"]["id"] for line in got)
         assert 130 == status
 
+    def test_follow_picks_up_shards_from_a_split(self, url: str, stream: str) -> None:
+        """While following, a split closes the parent; tail moves on to its children."""
+        client = boto(url)
+        command = [str(EVENTWIRE), "tail", stream, "--endpoint-url", url, "--json", "-f"]
+        with subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=cli_env(),
+            cwd=ROOT,
+        ) as process:
+            try:
+                assert process.stdout is not None
+                assert process.stderr is not None
+                assert "following" in read_lines(process.stderr, 1)[0]
+                before = documents(30, keys=30)
+                publish(url, stream, jsonl(before))
+                got = read_lines(process.stdout, len(before))
+                shards = client.list_shards(StreamName=stream)["Shards"]
+                for shard in shards:
+                    hashes = shard["HashKeyRange"]
+                    middle = (int(hashes["StartingHashKey"]) + int(hashes["EndingHashKey"])) // 2
+                    client.split_shard(
+                        StreamName=stream,
+                        ShardToSplit=shard["ShardId"],
+                        NewStartingHashKey=str(middle),
+                    )
+                after = documents(30, keys=30)
+                publish(url, stream, jsonl(after))
+                got += read_lines(process.stdout, len(after))
+                process.send_signal(signal.SIGINT)
+                process.wait(20)
+            finally:
+                if process.poll() is None:
+                    process.kill()
+        lines = [json.loads(line) for line in got]
+        children = {s["ShardId"] for s in client.list_shards(StreamName=stream)["Shards"]} - {
+            s["ShardId"] for s in shards
+        }
+        assert sorted(d["id"] for d in before + after) == sorted(
+            line["event"]["id"] for line in lines
+        )
+        assert {line["shard"] for line in lines[30:]} <= children
+        assert 6 == len(children)
+
     def test_reader_going_away_is_not_an_error(self, url: str, stream: str) -> None:
         """Piped into something that stops reading (| head -1), tail ends quietly with 0."""
         publish(url, stream, jsonl(documents(3000)))
