@@ -204,3 +204,13 @@ class TestProgressTotal:
             count_lines("-"),
             count_lines(str(tmp_path / "missing")),
         )
+
+
+class TestPublicSurface:
+    """eventwire_kinesis.cli's names change only on purpose."""
+
+    def test_all(self) -> None:
+        import eventwire_kinesis.cli
+
+        assert ["COMMANDS", "publish", "streams", "tail"] == eventwire_kinesis.cli.__all__
+        assert ["tail", "publish", "streams"] == [c.name for c in eventwire_kinesis.cli.COMMANDS]
