@@ -15,18 +15,20 @@ class TestPublicSurface:
             "DEFAULT_MAX_RECORD_SIZE", "MAX_RECORD_SIZE_LIMIT", "RETRYABLE_AWS_CODES",
             "AsyncProducer", "Backend", "BackendConnectionError", "BackendError",
             "ConfigurationError", "DecodeError", "DeliveryError", "DeliveryTimeoutError", "Event",
-            "EventDefinitionError", "EventRegistry", "EventwireError", "InvalidEventError",
-            "InvalidHashKeyError", "InvalidPartitionKeyError", "InvalidRecordError",
-            "MalformedRecordError", "PermissionDeniedError", "Producer", "ProducerFullError",
+            "EventDefinitionError", "EventRegistry", "EventValidationError", "EventwireError",
+            "InvalidEventError", "InvalidHashKeyError", "InvalidPartitionKeyError",
+            "InvalidRecordError", "MalformedRecordError", "NewerEventVersionError",
+            "NewerVersionPolicy", "PermissionDeniedError", "Producer", "ProducerFullError",
             "ProducerSettings", "ProducerStats", "PublishContext", "PublishFailure",
             "PublishReceipt", "PublishRejectedError", "PublishResult", "Publisher",
-            "PublisherClosedError", "Record", "RecordTooLargeError", "RegistryError", "ShardInfo",
-            "StreamNotFoundError", "ThrottledError", "UnknownBackendError",
-            "UnknownEventTypeError", "UserRecord", "__version__", "aggregate",
-            "available_backends", "check_hash_key", "check_partition_key", "deaggregate",
-            "default_registry", "encode", "error_for_aws_code", "failure_from",
-            "get_plugin_manager", "hookimpl", "is_aggregated", "make_plugin_manager", "record_for",
-            "register_plugin", "unregister_plugin",
+            "PublisherClosedError", "Record", "RecordTooLargeError", "RegistryError",
+            "SchemaError", "SchemaRegistryError", "ShardInfo", "StreamNotFoundError",
+            "ThrottledError", "UnknownBackendError", "UnknownEventTypeError", "UpcastError",
+            "Upcaster", "UserRecord", "__version__", "aggregate", "available_backends",
+            "check_hash_key", "check_partition_key", "deaggregate", "default_registry", "encode",
+            "error_for_aws_code", "failure_from", "get_plugin_manager", "hookimpl",
+            "is_aggregated", "make_plugin_manager", "record_for", "register_plugin",
+            "unregister_plugin",
         ]  # fmt: skip
         assert expected == eventwire.__all__
         assert all(hasattr(eventwire, name) for name in expected)
@@ -50,7 +52,7 @@ class TestErrorTree:
             for name in eventwire.__all__
             if name.endswith("Error") and isinstance(getattr(eventwire, name), type)
         ]
-        assert 23 == len(errors)
+        assert 28 == len(errors)
         assert all(issubclass(error, eventwire.EventwireError) for error in errors)
 
     def test_builtin_bases(self) -> None:

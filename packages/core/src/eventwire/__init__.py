@@ -17,22 +17,27 @@ from eventwire.errors import (
     DeliveryError,
     DeliveryTimeoutError,
     EventDefinitionError,
+    EventValidationError,
     EventwireError,
     InvalidEventError,
     InvalidHashKeyError,
     InvalidPartitionKeyError,
     InvalidRecordError,
     MalformedRecordError,
+    NewerEventVersionError,
     PermissionDeniedError,
     ProducerFullError,
     PublisherClosedError,
     PublishRejectedError,
     RecordTooLargeError,
     RegistryError,
+    SchemaError,
+    SchemaRegistryError,
     StreamNotFoundError,
     ThrottledError,
     UnknownBackendError,
     UnknownEventTypeError,
+    UpcastError,
 )
 from eventwire.events import Event
 from eventwire.hookspecs import hookimpl
@@ -58,6 +63,7 @@ from eventwire.records import (
     record_for,
 )
 from eventwire.registry import EventRegistry, default_registry
+from eventwire.versions import NewerVersionPolicy, Upcaster
 
 __version__ = _version("eventwire-core")
 
@@ -76,12 +82,15 @@ __all__ = [
     "Event",
     "EventDefinitionError",
     "EventRegistry",
+    "EventValidationError",
     "EventwireError",
     "InvalidEventError",
     "InvalidHashKeyError",
     "InvalidPartitionKeyError",
     "InvalidRecordError",
     "MalformedRecordError",
+    "NewerEventVersionError",
+    "NewerVersionPolicy",
     "PermissionDeniedError",
     "Producer",
     "ProducerFullError",
@@ -97,11 +106,15 @@ __all__ = [
     "Record",
     "RecordTooLargeError",
     "RegistryError",
+    "SchemaError",
+    "SchemaRegistryError",
     "ShardInfo",
     "StreamNotFoundError",
     "ThrottledError",
     "UnknownBackendError",
     "UnknownEventTypeError",
+    "UpcastError",
+    "Upcaster",
     "UserRecord",
     "__version__",
     "aggregate",
