@@ -35,7 +35,12 @@ class TestPublicSurface:
 
     def test_testing_all(self) -> None:
         """eventwire.testing.__all__ is pinned."""
-        assert ["CapturedEvents", "RecordingBackend", "capture_events"] == eventwire.testing.__all__
+        assert [
+            "CapturedEvents",
+            "InMemorySchemaRegistry",
+            "RecordingBackend",
+            "capture_events",
+        ] == eventwire.testing.__all__
 
     def test_version_from_metadata(self) -> None:
         """__version__ comes from the installed distribution's metadata."""
