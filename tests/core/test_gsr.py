@@ -215,9 +215,7 @@ class TestDecoder:
         serializer = GlueSchemaSerializer(schemas, registry=registry)
         wrong = serializer.schema_version_id(PaymentTaken.type)
         data = frame(encode(sample_events()[0].with_source("svc")), wrong)
-        with pytest.raises(
-            DecodeError, match=r"describes 'com\.example\.payment\.taken\.v2'"
-        ):
+        with pytest.raises(DecodeError, match=r"describes 'com\.example\.payment\.taken\.v2'"):
             GlueSchemaDecoder(schemas, registry=registry).decode(data)
 
     def test_validator_runs_against_the_fetched_schema(
