@@ -16,8 +16,8 @@ from eventwire import (
     RecordTooLargeError,
     SchemaError,
     SchemaRegistryError,
-    encode,
 )
+from eventwire.backends import encode
 from eventwire.schema import (
     GlueSchemaDecoder,
     GlueSchemaSerializer,

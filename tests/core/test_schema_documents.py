@@ -8,7 +8,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from eventwire import Event, EventRegistry, encode
+from eventwire import Event, EventRegistry
+from eventwire.backends import encode
 from eventwire.schema import asyncapi_document, event_schema, registry_schemas, streams_for
 from eventwire.schema.documents import DIALECTS
 

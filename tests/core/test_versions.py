@@ -15,8 +15,8 @@ from eventwire import (
     RegistryError,
     UnknownEventTypeError,
     UpcastError,
-    encode,
 )
+from eventwire.backends import encode
 from eventwire.versions import split_type
 
 

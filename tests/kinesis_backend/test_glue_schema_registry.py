@@ -27,8 +27,8 @@ from eventwire import (
     ProducerSettings,
     Publisher,
     SchemaRegistryError,
-    encode,
 )
+from eventwire.backends import encode
 from eventwire.schema import GlueSchemaDecoder, GlueSchemaSerializer, schema_definition
 from eventwire_emulator.backend import EmulatorBackend
 from eventwire_emulator.model import Kinesis, ManualClock

@@ -12,7 +12,7 @@ from uuid import UUID
 from eventwire.cloudevents import parse_structured
 from eventwire.errors import DecodeError, EventwireError, RecordTooLargeError, SchemaError
 from eventwire.hookspecs import hookimpl
-from eventwire.records import DEFAULT_MAX_RECORD_SIZE, MAX_RECORD_SIZE_LIMIT
+from eventwire.limits import DEFAULT_MAX_RECORD_SIZE, MAX_RECORD_SIZE_LIMIT
 from eventwire.registry import default_registry
 from eventwire.schema.documents import event_schema
 from eventwire.schema.gsr_wire import frame, is_framed, unframe
