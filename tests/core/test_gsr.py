@@ -159,14 +159,15 @@ class TestSerializer:
         assert [] == backend.records
 
     def test_size_checked_after_framing(self, schemas: InMemorySchemaRegistry) -> None:
-        """The 18 header bytes count against the record size limit."""
+        """The 18 header bytes count against the publisher's record size limit."""
         event = sample_events()[1].with_source("svc")
         limit = len(encode(event)) + len("a1") + 17
-        publisher, _ = _publisher(
-            GlueSchemaSerializer(schemas, registry=registry, max_record_size=limit)
-        )
-        with pytest.raises(RecordTooLargeError):
+        plugins = [GlueSchemaSerializer(schemas, registry=registry)]
+        publisher = Publisher(RecordingBackend(), plugins=plugins, max_record_size=limit)
+        with pytest.raises(RecordTooLargeError, match=f"{limit + 1} bytes"):
             publisher.publish(event)
+        publisher = Publisher(RecordingBackend(), plugins=plugins, max_record_size=limit + 1)
+        assert publisher.publish(event).ok
 
     @pytest.mark.parametrize(
         ("kwargs", "message"),

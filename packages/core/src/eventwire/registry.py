@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
 from eventwire.cloudevents import StructuredEvent, parse_structured
@@ -243,7 +242,10 @@ class EventRegistry:
                     f"no class of {base!r} is registered for version {reached} (registered: "
                     f"{sorted(known)}); register it or an upcaster from version {reached}"
                 )
-            return replace(document, data=data).to_event(target)
+            upcast_document = StructuredEvent(
+                document.event_type, document.attributes, document.extensions, data
+            )
+            return upcast_document.to_event(target)
         if event_class is not None:
             return document.to_event(event_class)
         if version <= newest:
