@@ -94,13 +94,7 @@ class GlueSchemaRegistryClient:
             if exc.code != _NOT_FOUND:
                 raise
         try:
-            added = self._call(
-                "RegisterSchemaVersion",
-                self.glue.register_schema_version,
-                SchemaId=schema_id,
-                SchemaDefinition=definition,
-            )
-            return self._available(name, added["SchemaVersionId"], added.get("Status"))
+            return self._add_version(schema_id, definition)
         except SchemaRegistryError as exc:
             if exc.code != _NOT_FOUND:
                 raise
@@ -118,14 +112,19 @@ class GlueSchemaRegistryClient:
             if exc.code != _ALREADY_EXISTS:
                 raise
             # Another writer created the schema between our calls: add to it instead.
-            added = self._call(
-                "RegisterSchemaVersion",
-                self.glue.register_schema_version,
-                SchemaId=schema_id,
-                SchemaDefinition=definition,
-            )
-            return self._available(name, added["SchemaVersionId"], added.get("Status"))
+            return self._add_version(schema_id, definition)
         return self._available(name, created["SchemaVersionId"], created.get("SchemaVersionStatus"))
+
+    def _add_version(self, schema_id: dict[str, str], definition: str) -> UUID:
+        added = self._call(
+            "RegisterSchemaVersion",
+            self.glue.register_schema_version,
+            SchemaId=schema_id,
+            SchemaDefinition=definition,
+        )
+        return self._available(
+            schema_id["SchemaName"], added["SchemaVersionId"], added.get("Status")
+        )
 
     def get_schema_version(self, version_id: UUID) -> SchemaVersion:
         """The stored schema version ``version_id``."""
