@@ -14,9 +14,8 @@ from eventwire.schema import GlueSchemaDecoder, GlueSchemaSerializer
 from eventwire_emulator import EmulatorBackend, Kinesis
 
 BATCH = 500
-EVENTS = 20_000
-BLOCKS = 7
-DECODES = 20_000
+CHUNK = 2_000
+ROUNDS = 60
 TARGET = 0.80
 
 registry = EventRegistry()
@@ -50,16 +49,23 @@ def _events(count: int) -> list[OrderPlaced]:
     return [OrderPlaced(order_id=f"o{n}", amount=n, currency="EUR") for n in range(count)]
 
 
-def _median_rate(count: int, runs: list[float]) -> float:
-    return count / statistics.median(runs)
+def _alternate(cases: dict[str, Callable[[], None]]) -> dict[str, float]:
+    """Seconds per run of each case: the median of ROUNDS runs taken in turn.
+
+    Short runs in alternation put a neighbour's load on every case alike, and the
+    median drops the runs it hit hardest (the machine is shared).
+    """
+    timings: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(ROUNDS):
+        for name, case in cases.items():
+            started = time.perf_counter()
+            case()
+            timings[name].append(time.perf_counter() - started)
+    return {name: statistics.median(runs) for name, runs in timings.items()}
 
 
 def publish_rates() -> tuple[float, float, int]:
-    """Events/s through Publisher -> emulator, plain and GSR-framed (schema on moto's Glue).
-
-    The two publishers alternate in blocks so a neighbour's load hits both alike;
-    each rate comes from the median block.
-    """
+    """Events/s through Publisher -> emulator, plain and GSR-framed (schema on moto's Glue)."""
     import boto3
     from moto import mock_aws
 
@@ -67,7 +73,7 @@ def publish_rates() -> tuple[float, float, int]:
 
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
-    events = _events(EVENTS)
+    events = _events(CHUNK)
     calls: list[str] = []
     with mock_aws():
         glue = boto3.client("glue", region_name="us-east-1")
@@ -75,54 +81,56 @@ def publish_rates() -> tuple[float, float, int]:
             "provide-client-params.glue", lambda model, **_: calls.append(model.name)
         )
         serializer = GlueSchemaSerializer(GlueSchemaRegistryClient(glue), registry=registry)
-        managers = {
-            "plain": make_plugin_manager(load_entry_points=False),
-            "framed": make_plugin_manager([serializer], load_entry_points=False),
+        publishers = {
+            name: Publisher(
+                EmulatorBackend(Kinesis(), stream="bench", shard_count=4),
+                source="bench",
+                plugin_manager=make_plugin_manager(plugins, load_entry_points=False),
+            )
+            for name, plugins in (("plain", []), ("framed", [serializer]))
         }
-        timings: dict[str, list[float]] = {"plain": [], "framed": []}
-        for _ in range(BLOCKS):
-            for name, manager in managers.items():
-                # A fresh emulator per block keeps memory flat and both sides alike.
-                backend = EmulatorBackend(Kinesis(), stream="bench", shard_count=4)
-                publisher = Publisher(backend, source="bench", plugin_manager=manager)
-                started = time.perf_counter()
-                for start in range(0, EVENTS, BATCH):
+
+        def publish(publisher: Publisher) -> Callable[[], None]:
+            def run() -> None:
+                for start in range(0, CHUNK, BATCH):
                     publisher.publish_many(events[start : start + BATCH])
-                timings[name].append(time.perf_counter() - started)
-    return (
-        _median_rate(EVENTS, timings["plain"]),
-        _median_rate(EVENTS, timings["framed"]),
-        len(calls),
-    )
+
+            return run
+
+        seconds = _alternate({name: publish(p) for name, p in publishers.items()})
+    return CHUNK / seconds["plain"], CHUNK / seconds["framed"], len(calls)
 
 
 def decode_rates() -> tuple[float, float, float]:
     """Records/s: plain decode of v2, decode of v1 upcast to v2, and framed v2 decode."""
     from eventwire.testing import InMemorySchemaRegistry
 
-    current = [encode(e, source="bench") for e in _events(DECODES)]
+    current = [encode(e, source="bench") for e in _events(CHUNK)]
     old = [
         encode(OrderPlacedV1(order_id=f"o{n}", amount_cents=n), source="bench")
-        for n in range(DECODES)
+        for n in range(CHUNK)
     ]
     schemas = InMemorySchemaRegistry()
     serializer = GlueSchemaSerializer(schemas, registry=registry)
     framed = [serializer.serialize(data, OrderPlaced.type) for data in current]
     decoder = GlueSchemaDecoder(schemas, registry=registry)
-    cases: dict[str, tuple[Callable[[bytes], Event], list[bytes]]] = {
-        "plain": (registry.decode, current),
-        "upcast": (registry.decode, old),
-        "framed": (decoder.decode, framed),
-    }
-    timings: dict[str, list[float]] = {name: [] for name in cases}
-    for _ in range(BLOCKS):
-        for name, (decode, records) in cases.items():
-            started = time.perf_counter()
+    assert type(registry.decode(old[0])) is OrderPlaced
+
+    def decoding(decode: Callable[[bytes], Event], records: list[bytes]) -> Callable[[], None]:
+        def run() -> None:
             for data in records:
                 decode(data)
-            timings[name].append(time.perf_counter() - started)
-    assert type(registry.decode(old[0])) is OrderPlaced
-    return tuple(_median_rate(DECODES, timings[name]) for name in cases)  # type: ignore[return-value]
+
+        return run
+
+    seconds = _alternate(
+        {
+            "plain": decoding(registry.decode, current),
+            "upcast": decoding(registry.decode, old),
+            "framed": decoding(decoder.decode, framed),
+        }
+    )
+    return CHUNK / seconds["plain"], CHUNK / seconds["upcast"], CHUNK / seconds["framed"]
 
 
 def _verdict(ratio: float) -> str:
@@ -137,7 +145,7 @@ def run() -> None:
     print(f"publish_many, GSR on (moto Glue)    {framed:>10,.0f} events/s")
     print(
         f"  ratio on/off {ratio:.2f} ({_verdict(ratio)} the {TARGET:.0%} target); "
-        f"Glue requests for {BLOCKS * EVENTS:,} events: {glue_calls}"
+        f"Glue requests for {ROUNDS * CHUNK:,} events: {glue_calls}"
     )
     decoded, upcast, framed_decode = decode_rates()
     ratio = upcast / decoded

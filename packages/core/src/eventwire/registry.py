@@ -15,7 +15,14 @@ from eventwire.errors import (
     UnknownEventTypeError,
     UpcastError,
 )
-from eventwire.versions import NewerVersionPolicy, Upcaster, Upcasters, split_type
+from eventwire.versions import (
+    NewerVersionPolicy,
+    Step,
+    Upcaster,
+    Upcasters,
+    run_chain,
+    split_type,
+)
 
 if TYPE_CHECKING:
     from eventwire.events import Event
@@ -47,6 +54,10 @@ class EventRegistry:
         self._classes: dict[str, type[Event]] = {}
         self._versions: dict[str, dict[int, type[Event]]] = {}
         self._upcasters = Upcasters()
+        # How each record type decodes with upcasting: (base type, upcasters, class).
+        # Rebuilt lazily after any change; holds only types that decode, so it is
+        # bounded by the registered classes and upcasters.
+        self._plans: dict[str, _Plan] = {}
         self.newer_versions = _policy(newer_versions)
         self._lock = threading.Lock()
 
@@ -77,6 +88,7 @@ class EventRegistry:
             self._classes[event_class.type] = event_class
             versions = self._versions.setdefault(event_class.base_type, {})
             versions[event_class.version] = event_class
+            self._plans = {}
         return event_class
 
     def unregister(self, event_class: type[Event]) -> None:
@@ -88,6 +100,7 @@ class EventRegistry:
                 del versions[event_class.version]
                 if not versions:
                     del self._versions[event_class.base_type]
+                self._plans = {}
 
     def add_upcaster(
         self, event_type: str | type[Event], from_version: int, upcaster: Upcaster
@@ -105,6 +118,7 @@ class EventRegistry:
         base_type = _base_type(event_type)
         with self._lock:
             self._upcasters.add(base_type, from_version, upcaster)
+            self._plans = {}
 
     def upcaster(self, event_type: str | type[Event], from_version: int) -> Callable[[U], U]:
         """Decorator form of ``add_upcaster``."""
@@ -119,6 +133,7 @@ class EventRegistry:
         """Drop the upcaster from ``from_version`` of ``event_type``, if any."""
         with self._lock:
             self._upcasters.remove(_base_type(event_type), from_version)
+            self._plans = {}
 
     def upcasters(self) -> list[tuple[str, int]]:
         """Every (base type, from-version) that has an upcaster, sorted."""
@@ -207,48 +222,70 @@ class EventRegistry:
         newer_versions: NewerVersionPolicy | str | None = None,
     ) -> Event:
         """Like ``decode``, for a document already parsed (by a schema-registry decoder)."""
+        if upcast:
+            plan = self._plans.get(document.event_type)
+            if plan is None:
+                plan = self._plan(document, newer_versions)
+                if plan is None:
+                    return self._decode_newer(document, newer_versions)
+            base, steps, target = plan
+            if steps:
+                data = run_chain(base, steps, document.data)
+                document = StructuredEvent(
+                    document.event_type, document.attributes, document.extensions, data
+                )
+            return document.to_event(target)
         event_class = self._classes.get(document.event_type)
-        if event_class is not None and not (
-            upcast and self._upcasters.has(event_class.base_type, event_class.version)
-        ):
-            return document.to_event(event_class)
-        return self._decode_versioned(document, event_class, upcast, newer_versions)
-
-    def _decode_versioned(
-        self,
-        document: StructuredEvent,
-        event_class: type[Event] | None,
-        upcast: bool,
-        newer_versions: NewerVersionPolicy | str | None,
-    ) -> Event:
-        event_type = document.event_type
         if event_class is not None:
-            base, version = event_class.base_type, event_class.version
-        else:
-            split = split_type(event_type)
-            if split is None:
-                raise UnknownEventTypeError(event_type, self._classes)
-            base, version = split
+            return document.to_event(event_class)
+        return self._decode_newer(document, newer_versions)
+
+    def _plan(
+        self, document: StructuredEvent, newer_versions: NewerVersionPolicy | str | None
+    ) -> _Plan | None:
+        """How records of this type upcast (cached), or None when the type is too new."""
+        event_type = document.event_type
+        plans = self._plans
+        base, version = self._split(event_type)
         known = self._versions.get(base)
         if not known:
             raise UnknownEventTypeError(event_type, self._classes)
         newest = max(known)
-        if upcast and self._upcasters.has(base, version) and version < newest:
-            reached, data = self._upcasters.run(base, version, document.data, stop_at=newest)
-            target = known.get(reached)
-            if target is None:
-                raise UpcastError(
-                    f"upcasters took {event_type!r} from version {version} to {reached}, but "
-                    f"no class of {base!r} is registered for version {reached} (registered: "
-                    f"{sorted(known)}); register it or an upcaster from version {reached}"
-                )
-            upcast_document = StructuredEvent(
-                document.event_type, document.attributes, document.extensions, data
+        steps = self._upcasters.chain(base, version, stop_at=newest)
+        reached = version + len(steps)
+        target = known.get(reached)
+        if target is None:
+            if not steps and version > newest:
+                return None
+            if not steps:
+                raise UnknownEventTypeError(event_type, self._classes)
+            raise UpcastError(
+                f"upcasters take {event_type!r} from version {version} to {reached}, but "
+                f"no class of {base!r} is registered for version {reached} (registered: "
+                f"{sorted(known)}); register it or an upcaster from version {reached}"
             )
-            return upcast_document.to_event(target)
+        plan = (base, steps, target)
+        plans[event_type] = plan
+        return plan
+
+    def _split(self, event_type: str) -> tuple[str, int]:
+        event_class = self._classes.get(event_type)
         if event_class is not None:
-            return document.to_event(event_class)
-        if version <= newest:
+            return event_class.base_type, event_class.version
+        split = split_type(event_type)
+        if split is None:
+            raise UnknownEventTypeError(event_type, self._classes)
+        return split
+
+    def _decode_newer(
+        self, document: StructuredEvent, newer_versions: NewerVersionPolicy | str | None
+    ) -> Event:
+        """A record with no class of its own: newer than every class, or simply unknown."""
+        event_type = document.event_type
+        base, version = self._split(event_type)
+        known = self._versions.get(base)
+        newest = max(known) if known else 0
+        if not known or version <= newest:
             raise UnknownEventTypeError(event_type, self._classes)
         policy = self.newer_versions if newer_versions is None else _policy(newer_versions)
         if policy is NewerVersionPolicy.ERROR:
@@ -263,6 +300,9 @@ class EventRegistry:
                 event_type, version, newest, self._classes,
                 f"it is not compatible with version {newest}: {exc}",
             ) from None  # fmt: skip
+
+
+_Plan = tuple[str, tuple[Step, ...], "type[Event]"]
 
 
 def _base_type(event_type: str | type[Event]) -> str:

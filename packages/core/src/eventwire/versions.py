@@ -83,38 +83,43 @@ class Upcasters:
         """Every registered (base type, from-version), sorted."""
         return sorted(self._steps)
 
-    def run(
-        self, base_type: str, version: int, data: dict[str, Any], stop_at: int | None
-    ) -> tuple[int, dict[str, Any]]:
-        """Move ``data`` up the chain from ``version``, at most to ``stop_at``.
-
-        Returns:
-            The version reached and its data.
-
-        Raises:
-            UpcastError: an upcaster raised or returned something other than a dict.
-        """
-        steps = self._steps
+    def chain(self, base_type: str, version: int, stop_at: int) -> tuple[Step, ...]:
+        """The upcasters from ``version`` on, in order, never past ``stop_at``."""
+        steps: list[Step] = []
         for _ in range(MAX_UPCAST_STEPS):
-            if stop_at is not None and version >= stop_at:
-                break
-            upcaster = steps.get((base_type, version))
+            upcaster = self._steps.get((base_type, version)) if version < stop_at else None
             if upcaster is None:
                 break
-            try:
-                upcast = upcaster(data)
-            except Exception as exc:
-                raise UpcastError(
-                    f"upcaster {_name(upcaster)} from {base_type!r} version {version} to "
-                    f"{version + 1} failed: {type(exc).__name__}: {exc}"
-                ) from exc
-            if not isinstance(upcast, dict):
-                raise UpcastError(
-                    f"upcaster {_name(upcaster)} from {base_type!r} version {version} must "
-                    f"return a dict of event fields, not {type(upcast).__name__}"
-                )
-            data, version = upcast, version + 1
-        return version, data
+            steps.append((version, upcaster))
+            version += 1
+        return tuple(steps)
+
+
+Step = tuple[int, Upcaster]
+"""One upcaster and the version whose data it reads."""
+
+
+def run_chain(base_type: str, steps: tuple[Step, ...], data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` moved up through ``steps``.
+
+    Raises:
+        UpcastError: an upcaster raised or returned something other than a dict.
+    """
+    for version, upcaster in steps:
+        try:
+            upcast = upcaster(data)
+        except Exception as exc:
+            raise UpcastError(
+                f"upcaster {_name(upcaster)} from {base_type!r} version {version} to "
+                f"{version + 1} failed: {type(exc).__name__}: {exc}"
+            ) from exc
+        if not isinstance(upcast, dict):
+            raise UpcastError(
+                f"upcaster {_name(upcaster)} from {base_type!r} version {version} must "
+                f"return a dict of event fields, not {type(upcast).__name__}"
+            )
+        data = upcast
+    return data
 
 
 def _name(function: object) -> str:
