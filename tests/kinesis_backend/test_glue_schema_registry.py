@@ -7,6 +7,7 @@ reads what eventwire writes as an independent decoder of the wire format.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -21,11 +22,13 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from eventwire import (
+    AsyncProducer,
     Event,
     EventRegistry,
     Producer,
     ProducerSettings,
     Publisher,
+    PublishReceipt,
     SchemaRegistryError,
 )
 from eventwire.backends import encode
@@ -219,6 +222,27 @@ class TestEndToEnd:
         assert 200 == len(stored)
         read = _third_party_decode(glue, stored[-1].data)
         assert "com.example.cart.checked.v1" == read.data["type"]
+
+    def test_async_producer(self, client: GlueSchemaRegistryClient) -> None:
+        """The asyncio producer frames and aggregates alike."""
+        kinesis, backend = _emulator()
+        serializer = GlueSchemaSerializer(client, registry=registry)
+        events = _events(60)
+
+        async def publish_all() -> list[object]:
+            settings = ProducerSettings(aggregate=True)
+            async with AsyncProducer(
+                backend, plugins=[serializer], offload=False, settings=settings
+            ) as producer:
+                futures = [await producer.publish(event) for event in events]
+                return [await future for future in futures]
+
+        results = asyncio.run(publish_all())
+        assert all(isinstance(result, PublishReceipt) for result in results)
+        decoder = GlueSchemaDecoder(client, registry=registry)
+        stored = read_records(kinesis, "carts")
+        assert any(r.sub_sequence_number > 0 for r in stored), "records were not aggregated"
+        assert sorted(e.id for e in events) == sorted(decoder.decode(r.data).id for r in stored)
 
     def test_kinesis_backend(
         self, client: GlueSchemaRegistryClient, make_backend: Any, kinesis: Kinesis
