@@ -163,13 +163,8 @@ class EventRegistry:
         known = self._versions.get(base)
         if not known:
             return False
-        for _ in range(max(known)):
-            if version in known:
-                return True
-            if not self._upcasters.has(base, version):
-                return False
-            version += 1
-        return False
+        steps = self._upcasters.chain(base, version, stop_at=max(known))
+        return bool(steps) and version + len(steps) in known
 
     def get(self, event_type: str) -> type[Event]:
         """The class registered for ``event_type``, or ``UnknownEventTypeError``."""
@@ -225,7 +220,7 @@ class EventRegistry:
         if upcast:
             plan = self._plans.get(document.event_type)
             if plan is None:
-                plan = self._plan(document, newer_versions)
+                plan = self._plan(document)
                 if plan is None:
                     return self._decode_newer(document, newer_versions)
             base, steps, target = plan
@@ -240,9 +235,7 @@ class EventRegistry:
             return document.to_event(event_class)
         return self._decode_newer(document, newer_versions)
 
-    def _plan(
-        self, document: StructuredEvent, newer_versions: NewerVersionPolicy | str | None
-    ) -> _Plan | None:
+    def _plan(self, document: StructuredEvent) -> _Plan | None:
         """How records of this type upcast (cached), or None when the type is too new."""
         event_type = document.event_type
         plans = self._plans

@@ -11,6 +11,9 @@ from eventwire.errors import RegistryError, UpcastError
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 """Turns the ``data`` of a version-N record into the ``data`` of version N+1."""
 
+Step = tuple[int, Upcaster]
+"""One upcaster and the version whose data it reads."""
+
 MAX_UPCAST_STEPS = 1000
 """The longest chain of upcasters one decode runs (a bound, not a limit anyone should meet)."""
 
@@ -67,17 +70,13 @@ class Upcasters:
         if taken is not None and taken is not upcaster:
             raise RegistryError(
                 f"an upcaster from {base_type!r} version {from_version} is already registered "
-                f"({_name(taken)}); unregister it first"
+                f"({_name(taken)}); remove it first with remove_upcaster"
             )
         self._steps[(base_type, from_version)] = upcaster
 
     def remove(self, base_type: str, from_version: int) -> None:
         """Drop the upcaster for this step, if any."""
         self._steps.pop((base_type, from_version), None)
-
-    def has(self, base_type: str, version: int) -> bool:
-        """Whether records of ``base_type`` at ``version`` can move up a version."""
-        return (base_type, version) in self._steps
 
     def steps(self) -> list[tuple[str, int]]:
         """Every registered (base type, from-version), sorted."""
@@ -93,10 +92,6 @@ class Upcasters:
             steps.append((version, upcaster))
             version += 1
         return tuple(steps)
-
-
-Step = tuple[int, Upcaster]
-"""One upcaster and the version whose data it reads."""
 
 
 def run_chain(base_type: str, steps: tuple[Step, ...], data: dict[str, Any]) -> dict[str, Any]:
