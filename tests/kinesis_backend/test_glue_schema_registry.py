@@ -23,6 +23,7 @@ from moto.server import ThreadedMotoServer
 
 from eventwire import (
     AsyncProducer,
+    ConfigurationError,
     Event,
     EventRegistry,
     Producer,
@@ -154,6 +155,41 @@ class TestPendingVersions:
                 "d.v1", "{}", compatibility="BACKWARD"
             )
         assert 2 == len(naps)
+
+    def test_shipped_wait_gives_up(self) -> None:
+        """Shipped settings: a version PENDING for good is polled every 0.5 s for 30 s."""
+        glue = boto3.client("glue", region_name=REGION)
+        naps: list[float] = []
+        client = GlueSchemaRegistryClient(glue, sleep=naps.append)
+        stub = Stubber(glue)
+        version_id = str(uuid4())
+        stub.add_client_error("get_schema_by_definition", "EntityNotFoundException")
+        stub.add_response(
+            "register_schema_version",
+            {"SchemaVersionId": version_id, "VersionNumber": 2, "Status": "PENDING"},
+        )
+        for _ in range(60):
+            stub.add_response(
+                "get_schema_version", {"SchemaVersionId": version_id, "Status": "PENDING"}
+            )
+        with stub, pytest.raises(SchemaRegistryError, match=r"still PENDING after 30\.0s") as info:
+            client.register_schema("d.v1", "{}", compatibility="BACKWARD")
+        assert "Pending" == info.value.code
+        assert [0.5] * 60 == naps
+        stub.assert_no_pending_responses()
+
+    def test_shipped_client_configuration(self) -> None:
+        """glue_client: botocore's standard retries (the only retry layer) and bounded timeouts."""
+        config = glue_client(REGION).meta.config
+        assert ("standard", 5.0, 15.0) == (
+            config.retries["mode"], config.connect_timeout, config.read_timeout
+        )  # fmt: skip
+
+    @pytest.mark.parametrize("setting", [{"max_wait": 0}, {"poll_interval": -1.0}])
+    def test_bad_wait_settings(self, setting: dict[str, float]) -> None:
+        """Waits must be positive numbers of seconds."""
+        with pytest.raises(ConfigurationError, match="positive number of seconds"):
+            GlueSchemaRegistryClient(boto3.client("glue", region_name=REGION), **setting)
 
     def test_failure_status_is_an_incompatible_schema(self) -> None:
         """A version Glue refused (FAILURE) raises, naming the schema."""

@@ -6,6 +6,7 @@ carrying the AWS error code, so no botocore type reaches eventwire's callers.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -13,7 +14,7 @@ from uuid import UUID
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from eventwire import SchemaRegistryError
+from eventwire import ConfigurationError, SchemaRegistryError
 from eventwire.schema import SchemaVersion
 
 if TYPE_CHECKING:
@@ -73,6 +74,9 @@ class GlueSchemaRegistryClient:
         poll_interval: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        for name, value in (("max_wait", max_wait), ("poll_interval", poll_interval)):
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                raise ConfigurationError(f"{name}={value!r} must be a positive number of seconds")
         self.glue = glue if glue is not None else glue_client(region, endpoint_url=endpoint_url)
         self.registry_name = registry_name
         self.max_wait = max_wait
@@ -139,9 +143,12 @@ class GlueSchemaRegistryClient:
         )
 
     def _available(self, name: str, version_id: str, status: str | None) -> UUID:
+        # Bounded in time and in requests (the sleep is injectable, the clock is not).
         deadline = time.monotonic() + self.max_wait
+        polls = max(1, math.ceil(self.max_wait / self.poll_interval))
         while status == "PENDING":
-            if time.monotonic() >= deadline:
+            polls -= 1
+            if polls < 0 or time.monotonic() >= deadline:
                 raise SchemaRegistryError(
                     f"schema {name!r} version {version_id} was still PENDING after "
                     f"{self.max_wait}s; Glue is checking its compatibility, try again later",
