@@ -91,6 +91,21 @@ class TestEventSchemas:
         jsonschema.Draft7Validator.check_schema(schema)
         jsonschema.Draft7Validator(schema).validate(_record(sample_events()[0]))
 
+    def test_field_without_json_schema(self) -> None:
+        """A field pydantic cannot describe is a SchemaError naming the class, not a traceback."""
+        from collections.abc import Callable
+
+        from pydantic import ConfigDict
+
+        from eventwire import SchemaError
+
+        class Hooked(Event, event_type="com.example.hooked", registry=EventRegistry()):
+            model_config = ConfigDict(arbitrary_types_allowed=True)
+            callback: Callable[[int], int]
+
+        with pytest.raises(SchemaError, match=r"Hooked \('com\.example\.hooked\.v1'\) has no"):
+            event_schema(Hooked)
+
     def test_registry_schemas_cover_every_type(self) -> None:
         """registry_schemas has one schema per registered type."""
         assert registry.types() == list(registry_schemas(registry))

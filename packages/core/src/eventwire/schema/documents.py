@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Literal
 
+from pydantic import PydanticUserError
+
+from eventwire.errors import SchemaError
 from eventwire.events import ENVELOPE_FIELDS
 
 if TYPE_CHECKING:
@@ -45,7 +48,13 @@ def event_schema(event_class: type[Event], *, draft: Draft = "2020-12") -> dict[
     document eventwire writes. ``draft-07`` renames ``$defs`` to
     ``definitions`` for registries that speak only the older dialects.
     """
-    generated = event_class.model_json_schema(mode="validation")
+    try:
+        generated = event_class.model_json_schema(mode="validation")
+    except PydanticUserError as exc:
+        raise SchemaError(
+            f"{event_class.__qualname__} ({event_class.type!r}) has no JSON Schema: {exc}; "
+            "give its fields JSON-compatible types"
+        ) from None
     definitions = generated.pop("$defs", {})
     properties = {
         name: value
