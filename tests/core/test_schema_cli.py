@@ -148,6 +148,12 @@ class TestCheck:
         with pytest.raises(SchemaError, match=r"x\.schema\.json is not an event schema"):
             load_snapshot(tmp_path)
 
+    def test_usage_names_the_mounting_program(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A command line mounting these commands passes its own name for usage lines."""
+        with pytest.raises(SystemExit):
+            main(["--help"], prog="eventwire schema")
+        assert capsys.readouterr().out.startswith("usage: eventwire schema")
+
     def test_bad_mode_is_refused_by_the_parser(self, tmp_path: Path) -> None:
         """Argparse refuses an unknown mode (exit 2)."""
         with pytest.raises(SystemExit) as info:

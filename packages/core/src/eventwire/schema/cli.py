@@ -50,10 +50,21 @@ def parse_streams(values: Sequence[str]) -> dict[str, list[str]]:
     return streams or {"events": []}
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    """Run one command; return the exit status (0 ok, 1 breaking changes, 2 usage or errors)."""
+def main(
+    argv: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    prog: str = "python -m eventwire.schema",
+) -> int:
+    """Run one command; return the exit status (0 ok, 1 breaking changes, 2 usage or errors).
+
+    Args:
+        argv: the arguments after the program name (default: ``sys.argv[1:]``).
+        out: where reports go (default: standard output).
+        prog: the program name usage lines show (``eventwire schema`` when a
+            command line mounts these commands).
+    """
     out = out or sys.stdout
-    parser = _parser()
+    parser = _parser(prog)
     args = parser.parse_args(argv)
     try:
         registry = load_events(args.module, args.registry)
@@ -79,9 +90,9 @@ def _import(module: str) -> object:
         raise EventwireError(f"cannot import {module!r}: {exc}") from exc
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m eventwire.schema",
+        prog=prog,
         description="Export event schemas (JSON Schema, AsyncAPI) and check changes against them.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
