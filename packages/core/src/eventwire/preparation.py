@@ -62,12 +62,14 @@ class EventPreparer:
     def active(self) -> ActiveHooks:
         """Which publishing hooks are implemented now (read once per batch)."""
         hooks = self._hooks
+        make_serializer = hooks.eventwire_make_serializer
         return ActiveHooks(
             before_publish=bool(hooks.eventwire_before_publish.get_hookimpls()),
             before_send=bool(hooks.eventwire_before_send.get_hookimpls()),
             after_publish=bool(hooks.eventwire_after_publish.get_hookimpls()),
             publish_failed=bool(hooks.eventwire_publish_failed.get_hookimpls()),
-            serializer=hooks.eventwire_make_serializer(),
+            # Calling a hook nobody implements costs ten times asking whether anyone does.
+            serializer=make_serializer() if make_serializer.get_hookimpls() else None,
         )
 
     def prepare(self, event: object, active: ActiveHooks) -> tuple[Event, Record]:
