@@ -50,11 +50,26 @@ class _Cache(Generic[K, V]):
         # The dict's own get: no Python frame between a hit and its value.
         self.get: Callable[[K], V | None] = self._items.get
 
-    def put(self, key: K, value: V) -> None:
+    def get_or_make(self, key: K, make: Callable[[K], V]) -> V:
+        """The cached value, or ``make(key)`` stored; one ``make`` per key even under races.
+
+        ``make`` runs under the cache's lock: misses are rare (a registry request
+        each), and threads that miss together wait for one request.
+        """
+        found = self._items.get(key)
+        if found is not None:
+            return found
         with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.capacity:
-                del self._items[next(iter(self._items))]
+            found = self._items.get(key)
+            if found is None:
+                found = make(key)
+                self._put(key, found)
+            return found
+
+    def _put(self, key: K, value: V) -> None:
+        self._items[key] = value
+        while len(self._items) > self.capacity:
+            del self._items[next(iter(self._items))]
 
     def __len__(self) -> int:
         return len(self._items)
@@ -106,7 +121,6 @@ class GlueSchemaSerializer:
         self._versions: _Cache[str, UUID] = _Cache(cache_size)
         # Header prefix (version, compression, UUID) per type: one bytes join per record.
         self._headers: _Cache[str, bytes] = _Cache(cache_size)
-        self._registering = threading.Lock()
 
     def schema_version_id(self, event_type: str) -> UUID:
         """The schema version id of ``event_type``, registered on first use and cached.
@@ -115,27 +129,20 @@ class GlueSchemaSerializer:
             UnknownEventTypeError: no class is registered for the type.
             SchemaRegistryError: the registry refused or failed the request.
         """
-        cached = self._versions.get(event_type)
-        if cached is not None:
-            return cached
-        with self._registering:
-            # One lookup per type even when many threads miss together.
-            cached = self._versions.get(event_type)
-            if cached is not None:
-                return cached
-            event_class = self.registry.get(event_type)
-            version_id = self.client.register_schema(
-                schema_name_for(event_type),
-                schema_definition(event_class),
-                compatibility=self.compatibility,
+        return self._versions.get_or_make(event_type, self._register)
+
+    def _register(self, event_type: str) -> UUID:
+        event_class = self.registry.get(event_type)
+        version_id = self.client.register_schema(
+            schema_name_for(event_type),
+            schema_definition(event_class),
+            compatibility=self.compatibility,
+        )
+        if not isinstance(version_id, UUID):
+            raise SchemaError(
+                f"{type(self.client).__name__}.register_schema returned {version_id!r}, not a UUID"
             )
-            if not isinstance(version_id, UUID):
-                raise SchemaError(
-                    f"{type(self.client).__name__}.register_schema returned {version_id!r}, "
-                    "not a UUID"
-                )
-            self._versions.put(event_type, version_id)
-            return version_id
+        return version_id
 
     def serialize(self, document: bytes, event_type: str) -> bytes:
         """``document`` (a record's JSON) framed with its type's schema version."""
@@ -166,11 +173,9 @@ class GlueSchemaSerializer:
         return frame_record
 
     def _header(self, event_type: str) -> bytes:
-        header = self._headers.get(event_type)
-        if header is None:
-            header = frame(b"", self.schema_version_id(event_type))
-            self._headers.put(event_type, header)
-        return header
+        return self._headers.get_or_make(
+            event_type, lambda t: frame(b"", self.schema_version_id(t))
+        )
 
 
 class GlueSchemaDecoder:
@@ -215,9 +220,9 @@ class GlueSchemaDecoder:
             SchemaRegistryError: the registry does not know the version.
             DecodeError: the version is not a JSON schema.
         """
-        cached = self._schemas.get(version_id)
-        if cached is not None:
-            return cached
+        return self._schemas.get_or_make(version_id, self._fetch)
+
+    def _fetch(self, version_id: UUID) -> tuple[SchemaVersion, dict[str, Any]]:
         version = self.client.get_schema_version(version_id)
         if version.data_format != "JSON":
             raise DecodeError(
@@ -232,7 +237,6 @@ class GlueSchemaDecoder:
             ) from None
         if not isinstance(parsed, dict):
             raise DecodeError(f"schema version {version_id} is not a JSON Schema object")
-        self._schemas.put(version_id, (version, parsed))
         return version, parsed
 
     def decode(self, data: bytes, *, upcast: bool = True) -> Event:
