@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventwire.cloudevents import parse_structured
@@ -13,6 +12,7 @@ from eventwire.errors import DecodeError, EventwireError, SchemaError
 from eventwire.hookspecs import hookimpl
 from eventwire.limits import MAX_RECORD_SIZE_LIMIT
 from eventwire.registry import default_registry
+from eventwire.schema.cache import BoundedCache
 from eventwire.schema.documents import event_schema
 from eventwire.schema.gsr_wire import frame, is_framed, unframe
 from eventwire.schema.registry_client import (
@@ -27,52 +27,10 @@ if TYPE_CHECKING:
     from eventwire.records import Record
     from eventwire.registry import EventRegistry
 
-K = TypeVar("K")
-V = TypeVar("V")
+_Fetched = tuple[SchemaVersion, dict[str, Any]]
 
 DEFAULT_CACHE_SIZE = 1024
 """Schema versions each serializer or decoder keeps (least recently used go first)."""
-
-
-class _Cache(Generic[K, V]):
-    """A bounded map; the oldest entry goes first when it is full. Thread-safe.
-
-    Reads take no lock (a dict read is atomic): a hit is the hot path of
-    every framed record, and entries never change once written.
-    """
-
-    def __init__(self, capacity: int) -> None:
-        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
-            raise SchemaError(f"cache_size={capacity!r} must be a positive whole number")
-        self._items: dict[K, V] = {}
-        self.capacity = capacity
-        self._lock = threading.Lock()
-        # The dict's own get: no Python frame between a hit and its value.
-        self.get: Callable[[K], V | None] = self._items.get
-
-    def get_or_make(self, key: K, make: Callable[[K], V]) -> V:
-        """The cached value, or ``make(key)`` stored; one ``make`` per key even under races.
-
-        ``make`` runs under the cache's lock: misses are rare (a registry request
-        each), and threads that miss together wait for one request.
-        """
-        found = self._items.get(key)
-        if found is not None:
-            return found
-        with self._lock:
-            found = self._items.get(key)
-            if found is None:
-                found = make(key)
-                self._put(key, found)
-            return found
-
-    def _put(self, key: K, value: V) -> None:
-        self._items[key] = value
-        while len(self._items) > self.capacity:
-            del self._items[next(iter(self._items))]
-
-    def __len__(self) -> int:
-        return len(self._items)
 
 
 def schema_definition(event_class: type[Event]) -> str:
@@ -118,9 +76,9 @@ class GlueSchemaSerializer:
         self.registry = registry
         self.compression = bool(compression)
         self.compatibility = glue_compatibility(compatibility)
-        self._versions: _Cache[str, UUID] = _Cache(cache_size)
+        self._versions: BoundedCache[str, UUID] = BoundedCache(cache_size)
         # Header prefix (version, compression, UUID) per type: one bytes join per record.
-        self._headers: _Cache[str, bytes] = _Cache(cache_size)
+        self._headers: BoundedCache[str, bytes] = BoundedCache(cache_size)
 
     def schema_version_id(self, event_type: str) -> UUID:
         """The schema version id of ``event_type``, registered on first use and cached.
@@ -211,7 +169,9 @@ class GlueSchemaDecoder:
         self.registry = registry
         self.validator = validator
         self.max_document_size = max_document_size
-        self._schemas: _Cache[UUID, tuple[SchemaVersion, dict[str, Any]]] = _Cache(cache_size)
+        self._schemas: BoundedCache[UUID, tuple[SchemaVersion, dict[str, Any]]] = BoundedCache(
+            cache_size
+        )
 
     def schema(self, version_id: UUID) -> tuple[SchemaVersion, dict[str, Any]]:
         """The schema version and its parsed document, fetched once and cached.
