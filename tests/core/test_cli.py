@@ -71,6 +71,16 @@ class TestConsoleScript:
         assert "Examples" in done.stdout
         assert "130 interrupted" in done.stdout
 
+    def test_schema_commands_are_mounted(self, tmp_path: Path) -> None:
+        """The schema subcommand runs python -m eventwire.schema's commands under its name."""
+        shown = console("schema", "--help")
+        exported = console(
+            "schema", "export", "--module", "no_such_events_module", "--out", str(tmp_path)
+        )
+        assert (0, 2) == (shown.returncode, exported.returncode)
+        assert "usage: eventwire schema" in shown.stdout
+        assert "no_such_events_module" in exported.stderr
+
     def test_unknown_command_is_a_usage_error(self) -> None:
         done = console("frobnicate")
         assert 2 == done.returncode

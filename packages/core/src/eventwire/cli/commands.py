@@ -1,4 +1,4 @@
-"""The subcommands core adds itself: ``eventwire backends``.
+"""The subcommands core adds itself: ``eventwire backends`` and ``eventwire schema``.
 
 Adding one is a line in ``CORE_COMMANDS``; the built-in plugin registers them.
 """
@@ -52,5 +52,18 @@ def backends(manager: pluggy.PluginManager) -> None:
     console.print(plugins)
 
 
-CORE_COMMANDS: tuple[click.Command, ...] = (backends,)
+@click.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+    short_help="Export event schemas (JSON Schema, AsyncAPI), check changes (see schema --help).",
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def schema(args: tuple[str, ...]) -> int:
+    """The commands of ``python -m eventwire.schema``, whose options have their home there."""
+    from eventwire.schema.cli import main
+
+    return main(list(args), prog="eventwire schema")
+
+
+CORE_COMMANDS: tuple[click.Command, ...] = (backends, schema)
 """Every subcommand of core itself, in the order ``eventwire --help`` lists them."""
