@@ -9,6 +9,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -63,6 +64,27 @@ def read_lines(stream: IO[str], count: int, timeout: float = 60.0) -> list[str]:
         target=lambda: [lines.put(stream.readline()) for _ in range(count)], daemon=True
     ).start()
     return [lines.get(timeout=timeout) for _ in range(count)]
+
+
+@contextmanager
+def following(url: str, stream: str, *args: str) -> Iterator[subprocess.Popen[str]]:
+    """``eventwire tail STREAM --json -f ARGS`` running, once it says it is following."""
+    command = [str(EVENTWIRE), "tail", stream, "--endpoint-url", url, "--json", "-f", *args]
+    with subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+        cwd=ROOT,
+    ) as process:
+        try:
+            assert process.stderr is not None
+            assert "following" in read_lines(process.stderr, 1)[0]
+            yield process
+        finally:
+            if process.poll() is None:
+                process.kill()
 
 
 def publish(url: str, stream: str, text: str, *args: str) -> None:
@@ -238,66 +260,34 @@ class TestTailOptions:
 
     def test_follow_prints_new_records_until_interrupted(self, url: str, stream: str) -> None:
         """--follow --from latest prints records published after it started; Ctrl-C is 130."""
-        command = [str(EVENTWIRE), "tail", stream, "--endpoint-url", url, "--json", "-f"]
-        with subprocess.Popen(
-            [*command, "--from", "latest"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=cli_env(),
-            cwd=ROOT,
-        ) as process:
-            try:
-                assert process.stdout is not None
-                assert process.stderr is not None
-                assert "following" in read_lines(process.stderr, 1)[0]
-                sent = documents(4)
-                publish(url, stream, jsonl(sent))
-                got = [json.loads(line) for line in read_lines(process.stdout, len(sent))]
-                process.send_signal(signal.SIGINT)
-                status = process.wait(20)
-            finally:
-                if process.poll() is None:
-                    process.kill()
+        with following(url, stream, "--from", "latest") as process:
+            assert process.stdout is not None
+            sent = documents(4)
+            publish(url, stream, jsonl(sent))
+            got = [json.loads(line) for line in read_lines(process.stdout, len(sent))]
+            process.send_signal(signal.SIGINT)
+            status = process.wait(20)
         assert sorted(d["id"] for d in sent) == sorted(line["event"]["id"] for line in got)
         assert 130 == status
 
     def test_follow_picks_up_shards_from_a_split(self, url: str, stream: str) -> None:
         """While following, a split closes the parent; tail moves on to its children."""
         client = boto(url)
-        command = [str(EVENTWIRE), "tail", stream, "--endpoint-url", url, "--json", "-f"]
-        with subprocess.Popen(
-            command,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=cli_env(),
-            cwd=ROOT,
-        ) as process:
-            try:
-                assert process.stdout is not None
-                assert process.stderr is not None
-                assert "following" in read_lines(process.stderr, 1)[0]
-                before = documents(30, keys=30)
-                publish(url, stream, jsonl(before))
-                got = read_lines(process.stdout, len(before))
-                shards = client.list_shards(StreamName=stream)["Shards"]
-                for shard in shards:
-                    hashes = shard["HashKeyRange"]
-                    middle = (int(hashes["StartingHashKey"]) + int(hashes["EndingHashKey"])) // 2
-                    client.split_shard(
-                        StreamName=stream,
-                        ShardToSplit=shard["ShardId"],
-                        NewStartingHashKey=str(middle),
-                    )
-                after = documents(30, keys=30)
-                publish(url, stream, jsonl(after))
-                got += read_lines(process.stdout, len(after))
-                process.send_signal(signal.SIGINT)
-                process.wait(20)
-            finally:
-                if process.poll() is None:
-                    process.kill()
+        with following(url, stream) as process:
+            assert process.stdout is not None
+            before = documents(30, keys=30)
+            publish(url, stream, jsonl(before))
+            got = read_lines(process.stdout, len(before))
+            shards = client.list_shards(StreamName=stream)["Shards"]
+            for shard in shards:
+                hashes = shard["HashKeyRange"]
+                middle = (int(hashes["StartingHashKey"]) + int(hashes["EndingHashKey"])) // 2
+                client.split_shard(
+                    StreamName=stream, ShardToSplit=shard["ShardId"], NewStartingHashKey=str(middle)
+                )
+            after = documents(30, keys=30)
+            publish(url, stream, jsonl(after))
+            got += read_lines(process.stdout, len(after))
         lines = [json.loads(line) for line in got]
         children = {s["ShardId"] for s in client.list_shards(StreamName=stream)["Shards"]} - {
             s["ShardId"] for s in shards
