@@ -21,7 +21,13 @@ class TestCliOnLocalStack:
             source.write_text(jsonl(sent), encoding="utf-8")
             published = eventwire("publish", "cli-roundtrip", str(source), "--aggregate", env=env)
             tailed = eventwire("tail", "cli-roundtrip", "--json", env=env)
-            described = eventwire("streams", "describe", "cli-roundtrip", env=env)
+            # --localstack alone: endpoint from LOCALSTACK_HOST, no region or credentials set.
+            bare = {
+                name: value
+                for name, value in cli_env(LOCALSTACK_HOST=localstack.host).items()
+                if not name.startswith("AWS_") or name.endswith(("_FILE", "_DISABLED"))
+            }
+            described = eventwire("streams", "describe", "cli-roundtrip", "--localstack", env=bare)
         finally:
             deleted = eventwire("streams", "delete", "cli-roundtrip", "--yes", env=env)
         assert 0 == published.status, published.err
@@ -31,5 +37,5 @@ class TestCliOnLocalStack:
             (line["event"] for line in lines), key=lambda d: d["id"]
         )
         assert {"shardId-000000000000", "shardId-000000000001"} == {line["shard"] for line in lines}
-        assert 2 == described.out.count("shardId-")
+        assert 2 == described.out.count("shardId-"), described.err
         assert 0 == deleted.status, deleted.err

@@ -433,6 +433,13 @@ class TestErrors:
         assert ran.err.startswith("eventwire: error: could not reach")
         assert 1 == len(ran.err.splitlines())
 
+    def test_localstack_and_endpoint_together(self, url: str) -> None:
+        ran = eventwire("streams", "list", "--localstack", "--endpoint-url", url)
+        assert (3, "eventwire: error: give --localstack or --endpoint-url, not both\n") == (
+            ran.status,
+            ran.err,
+        )
+
     def test_unknown_stream(self, url: str) -> None:
         ran = eventwire("tail", "no-such-stream", "--endpoint-url", url)
         assert 4 == ran.status

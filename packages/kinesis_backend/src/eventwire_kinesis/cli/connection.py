@@ -14,8 +14,9 @@ import click
 
 from eventwire import ConfigurationError
 from eventwire_kinesis.cli.fastparse import RecordsParserFactory
+from eventwire_kinesis.client import LOCALSTACK_CREDENTIALS, localstack_endpoint
 from eventwire_kinesis.errors import BOTO_ERRORS, Target, translate
-from eventwire_kinesis.settings import REGION_ENVS, StreamAddress
+from eventwire_kinesis.settings import LOCALSTACK_REGION, REGION_ENVS, StreamAddress
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
@@ -30,7 +31,13 @@ LOCAL_HINT = (
 
 
 def connection_options(command: F) -> F:
-    """Add ``--endpoint-url`` and ``--region`` to a command (they arrive as keyword arguments)."""
+    """Add ``--endpoint-url``, ``--region`` and ``--localstack`` (as keyword arguments)."""
+    command = click.option(
+        "--localstack",
+        is_flag=True,
+        help="Use LocalStack as the localstack backend does: its endpoint from LOCALSTACK_HOST "
+        "(default localhost:4566), region us-east-1 and dummy credentials unless set.",
+    )(command)
     command = click.option(
         "--region",
         metavar="REGION",
@@ -63,6 +70,14 @@ class Connection:
             yield
         except BOTO_ERRORS as exc:
             raise translate(exc, self.target(stream), action=action) from exc
+
+
+def _region_or(default: str) -> str:
+    """The region from the environment or profile, else ``default``."""
+    try:
+        return _region(None)
+    except ConfigurationError:
+        return default
 
 
 def _region(given: str | None) -> str:
@@ -121,19 +136,31 @@ def _timestamp(value: object) -> datetime:
     return parsed
 
 
-def connect(endpoint_url: str | None, region: str | None) -> Connection:
+def connect(
+    endpoint_url: str | None, region: str | None, *, localstack: bool = False
+) -> Connection:
     """A boto3 Kinesis client for the options, or a ``ConfigurationError`` naming the fix.
 
     The client makes single attempts: publish retries in its backend, tail per shard.
+    ``localstack`` fills what is not given the way the ``localstack`` backend does.
     """
     import boto3
     import botocore.session
     from botocore.config import Config
 
+    session = botocore.session.get_session()
+    credentials: tuple[str | None, str | None] = (None, None)
+    if localstack:
+        if endpoint_url is not None:
+            raise ConfigurationError("give --localstack or --endpoint-url, not both")
+        endpoint_url = localstack_endpoint()
+        region = region or _region_or(LOCALSTACK_REGION)
+        if session.get_credentials() is None:
+            credentials = LOCALSTACK_CREDENTIALS
     resolved_region = _region(region)
     endpoint = _endpoint(endpoint_url)
-    _check_credentials(resolved_region, endpoint)
-    session = botocore.session.get_session()
+    if credentials == (None, None):
+        _check_credentials(resolved_region, endpoint)
     factory = RecordsParserFactory()
     factory.set_parser_defaults(timestamp_parser=_timestamp)
     session.register_component("response_parser_factory", factory)
@@ -141,6 +168,8 @@ def connect(endpoint_url: str | None, region: str | None) -> Connection:
         "kinesis",
         region_name=resolved_region,
         endpoint_url=endpoint,
+        aws_access_key_id=credentials[0],
+        aws_secret_access_key=credentials[1],
         config=Config(connect_timeout=5.0, read_timeout=15.0, retries={"total_max_attempts": 1}),
     )
     return Connection(client, resolved_region, endpoint or client.meta.endpoint_url)
@@ -155,7 +184,10 @@ def with_connection(command: F) -> F:
     """Turn the connection options into a ``connection`` keyword argument."""
 
     @functools.wraps(command)
-    def wrapper(*args: Any, endpoint_url: str | None, region: str | None, **kwargs: Any) -> Any:
-        return command(*args, connection=connect(endpoint_url, region), **kwargs)
+    def wrapper(
+        *args: Any, endpoint_url: str | None, region: str | None, localstack: bool, **kwargs: Any
+    ) -> Any:
+        connection = connect(endpoint_url, region, localstack=localstack)
+        return command(*args, connection=connection, **kwargs)
 
     return connection_options(wrapper)  # type: ignore[return-value]  # same call shape for Click
