@@ -28,6 +28,7 @@ class TestPublicApi:
             "FaultInjector",
             "GetRecordsResult",
             "HashRange",
+            "InjectedBug",
             "InjectedFault",
             "InvalidArgument",
             "IteratorExpired",

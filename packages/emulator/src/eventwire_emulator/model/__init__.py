@@ -16,7 +16,7 @@ from eventwire_emulator.model.errors import (
     ThroughputExceeded,
     UnsupportedInStreamMode,
 )
-from eventwire_emulator.model.faults import FaultInjector
+from eventwire_emulator.model.faults import FaultInjector, InjectedBug
 from eventwire_emulator.model.hashing import (
     MAX_HASH_KEY,
     HashRange,
@@ -59,6 +59,7 @@ __all__ = [
     "FaultInjector",
     "GetRecordsResult",
     "HashRange",
+    "InjectedBug",
     "InjectedFault",
     "InvalidArgument",
     "IteratorExpired",

@@ -202,6 +202,11 @@ class Account(Admission):
                 stream.open_shard(hash_range, now)
             stream.reroute()
             self._streams[stream_name] = stream
+            try:
+                self.faults.midway("CreateStream")
+            except BaseException:
+                del self._streams[stream_name]
+                raise
 
     def delete_stream(self, stream: str, *, enforce_consumer_deletion: bool = False) -> None:
         """DeleteStream; refuses while consumers exist unless `enforce_consumer_deletion`."""
@@ -215,6 +220,11 @@ class Account(Admission):
                     f"consumers; deregister them or pass EnforceConsumerDeletion."
                 )
             del self._streams[found.name]
+            try:
+                self.faults.midway("DeleteStream")
+            except BaseException:
+                self._streams[found.name] = found
+                raise
 
     def describe_stream(
         self,

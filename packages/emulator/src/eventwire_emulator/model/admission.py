@@ -10,6 +10,7 @@ from eventwire_emulator.model.call_rates import CallRates, Counts
 from eventwire_emulator.model.clock import Clock
 from eventwire_emulator.model.errors import LimitExceeded, ThroughputExceeded
 from eventwire_emulator.model.faults import FaultInjector
+from eventwire_emulator.model.savepoint import Savepoint
 from eventwire_emulator.model.stream import Stream
 
 
@@ -52,6 +53,20 @@ class Admission:
             return False
         self.faults.before_call(operation, self.clock)
         return self.quotas
+
+    @contextmanager
+    def _changing(self, stream: Stream, operation: str) -> Iterator[None]:
+        """Run a change of `stream` (its lock held) that is undone if anything escapes it.
+
+        A `break_midway` fault for `operation` fires after the change, inside the block.
+        """
+        saved = Savepoint.take(stream)
+        try:
+            yield
+            self.faults.midway(operation)
+        except BaseException:
+            saved.restore(stream)
+            raise
 
     def _limit_rate(
         self,

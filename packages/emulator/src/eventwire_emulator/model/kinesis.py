@@ -23,6 +23,7 @@ from eventwire_emulator.model.errors import (
     StreamNotFound,
     ThroughputExceeded,
 )
+from eventwire_emulator.model.faults import FaultInjector
 from eventwire_emulator.model.hashing import parse_hash_key
 from eventwire_emulator.model.management import Management
 from eventwire_emulator.model.results import (
@@ -35,6 +36,7 @@ from eventwire_emulator.model.results import (
     ShardBatch,
     ShardFilter,
 )
+from eventwire_emulator.model.savepoint import DataMark
 from eventwire_emulator.model.sequence import (
     SEQUENCE_BASE,
     SHARD_SLOTS,
@@ -111,9 +113,15 @@ class Kinesis(Management):
             shard = found.route(hash_key)
             if self.quotas and not found.write_window(shard).admit(now, size):
                 raise ThroughputExceeded(self._throttled(found, shard), shard.shard_id)
-            if floor is not None and found.counter < floor:
-                found.counter = floor
-            sequence_number = found.append(shard, data, partition_key, found.arrival_time(now))
+            mark = DataMark.take(found)
+            try:
+                if floor is not None and found.counter < floor:
+                    found.counter = floor
+                sequence_number = found.append(shard, data, partition_key, found.arrival_time(now))
+                self.faults.midway("PutRecord")
+            except BaseException:
+                mark.restore(found)
+                raise
             if now >= found.next_trim:
                 found.trim(now)
             return PutRecordResult(shard.shard_id, sequence_number, found.encryption_type)
@@ -166,46 +174,56 @@ class Kinesis(Management):
                 f"{MAX_PUT_RECORDS_BYTES} bytes (10 MiB)."
             )
         now = self.clock.now()
-        faults = self.faults if self.faults.has_entry_faults else None
+        faults: FaultInjector | None = self.faults
+        if not (self.faults.has_entry_faults or self.faults.has_midway_bugs):
+            faults = None
         quotas = self.quotas
         results: list[PutRecordsResultEntry] = []
         failed = 0
         with found.lock:
-            arrival = found.arrival_time(now)
-            starts = found.open_starts
-            shards = found.open_shards
-            if faults is None and not quotas:
-                counter = found.counter
-                for index, (data, key, _) in enumerate(records):
-                    shard = shards[bisect_right(starts, hashes[index]) - 1]
-                    counter += 1
-                    shard.data.append(data)
-                    shard.keys.append(key)
-                    shard.counters.append(counter)
-                    shard.times.append(arrival)
-                    results.append(
-                        PutRecordsResultEntry(
-                            str(SEQUENCE_BASE + counter * SHARD_SLOTS + shard.index),
-                            shard.shard_id,
+            mark = DataMark.take(found)
+            try:
+                arrival = found.arrival_time(now)
+                starts = found.open_starts
+                shards = found.open_shards
+                if faults is None and not quotas:
+                    counter = found.counter
+                    for index, (data, key, _) in enumerate(records):
+                        shard = shards[bisect_right(starts, hashes[index]) - 1]
+                        counter += 1
+                        shard.data.append(data)
+                        shard.keys.append(key)
+                        shard.counters.append(counter)
+                        shard.times.append(arrival)
+                        results.append(
+                            PutRecordsResultEntry(
+                                str(SEQUENCE_BASE + counter * SHARD_SLOTS + shard.index),
+                                shard.shard_id,
+                            )
                         )
-                    )
-                found.counter = counter
-            else:
-                for index, (data, key, _) in enumerate(records):
-                    shard = shards[bisect_right(starts, hashes[index]) - 1]
-                    fault = faults.entry_fault() if faults is not None else None
-                    if fault is not None:
-                        failed += 1
-                        results.append(PutRecordsResultEntry(None, None, fault))
-                    elif quotas and not found.write_window(shard).admit(now, sizes[index]):
-                        failed += 1
-                        throttled = ThroughputExceeded(
-                            self._throttled(found, shard), shard.shard_id
-                        )
-                        results.append(PutRecordsResultEntry(None, None, throttled))
-                    else:
-                        sequence_number = found.append(shard, data, key, arrival)
-                        results.append(PutRecordsResultEntry(sequence_number, shard.shard_id))
+                    found.counter = counter
+                else:
+                    for index, (data, key, _) in enumerate(records):
+                        shard = shards[bisect_right(starts, hashes[index]) - 1]
+                        fault = faults.entry_fault() if faults is not None else None
+                        if fault is not None:
+                            failed += 1
+                            results.append(PutRecordsResultEntry(None, None, fault))
+                        elif quotas and not found.write_window(shard).admit(now, sizes[index]):
+                            failed += 1
+                            throttled = ThroughputExceeded(
+                                self._throttled(found, shard), shard.shard_id
+                            )
+                            results.append(PutRecordsResultEntry(None, None, throttled))
+                        else:
+                            sequence_number = found.append(shard, data, key, arrival)
+                            results.append(PutRecordsResultEntry(sequence_number, shard.shard_id))
+                if faults is not None:
+                    faults.midway("PutRecords")
+            except BaseException:
+                # Nothing of a request that failed unexpectedly stays behind.
+                mark.restore(found)
+                raise
             if now >= found.next_trim:
                 found.trim(now)
             return PutRecordsResult(failed, results, found.encryption_type)

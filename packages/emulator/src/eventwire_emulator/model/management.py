@@ -48,7 +48,7 @@ class Management(Account):
         key = parse_hash_key(new_starting_hash_key, name="NewStartingHashKey")
         with self._lock:
             self._check_shard_budget(1)
-            with found.lock:
+            with found.lock, self._changing(found, "SplitShard"):
                 resharding.split(found, shard_to_split, key, self.clock.now(), self.account_id)
 
     def merge_shards(self, stream: str, shard_to_merge: str, adjacent_shard_to_merge: str) -> None:
@@ -57,7 +57,7 @@ class Management(Account):
             self._limit_rate("MergeShards", self.clock.now())
         found = self._stream(stream)
         self._provisioned(found, "MergeShards")
-        with found.lock:
+        with found.lock, self._changing(found, "MergeShards"):
             resharding.merge(
                 found, shard_to_merge, adjacent_shard_to_merge, self.clock.now(), self.account_id
             )
@@ -85,7 +85,7 @@ class Management(Account):
             raise InvalidArgument(f"TargetShardCount must be at least 1, got {target_shard_count}.")
         found = self._stream(stream)
         self._provisioned(found, "UpdateShardCount")
-        with self._lock, found.lock:
+        with self._lock, found.lock, self._changing(found, "UpdateShardCount"):
             current = found.open_shard_count()
             if not math.ceil(current / 2) <= target_shard_count <= 2 * current:
                 raise LimitExceeded(
@@ -118,6 +118,7 @@ class Management(Account):
         self._set_retention(stream, retention_period_hours, increase=False)
 
     def _set_retention(self, stream: str, hours: int, *, increase: bool) -> None:
+        operation = f"{'Increase' if increase else 'Decrease'}StreamRetentionPeriod"
         found = self._stream(stream)
         if not MIN_RETENTION_HOURS <= hours <= MAX_RETENTION_HOURS:
             raise InvalidArgument(
@@ -125,7 +126,7 @@ class Management(Account):
                 f"is {MAX_RETENTION_HOURS} hours. Requested retention period ({hours} hours) "
                 f"for stream {found.name} is out of range."
             )
-        with found.lock:
+        with found.lock, self._changing(found, operation):
             current = found.retention_hours
             if increase and hours < current:
                 raise InvalidArgument(
@@ -164,7 +165,8 @@ class Management(Account):
             )
         if not 1 <= len(key_id) <= 2048:
             raise InvalidArgument(f"Invalid KeyId {key_id!r}: must be 1 to 2048 characters.")
-        with found.lock:
+        operation = "StartStreamEncryption" if enable else "StopStreamEncryption"
+        with found.lock, self._changing(found, operation):
             found.encryption_type = "KMS" if enable else "NONE"
             found.key_id = key_id if enable else None
             found.encryption_changes.append((found.counter, found.encryption_type))
@@ -199,7 +201,8 @@ class Management(Account):
                 raise InvalidArgument(
                     f"Invalid ShardLevelMetrics value {metric!r}: one of {', '.join(METRICS)}, ALL."
                 )
-        with found.lock:
+        operation = "EnableEnhancedMonitoring" if enable else "DisableEnhancedMonitoring"
+        with found.lock, self._changing(found, operation):
             before = tuple(sorted(found.enhanced_metrics))
             if enable:
                 found.enhanced_metrics |= chosen
@@ -224,14 +227,15 @@ class Management(Account):
                     f"Account {self.account_id} already has "
                     f"{self.on_demand_stream_count_limit} ON_DEMAND streams, the limit."
                 )
-            found.mode = stream_mode
+            with found.lock, self._changing(found, "UpdateStreamMode"):
+                found.mode = stream_mode
 
     def update_max_record_size(self, stream: str, max_record_size_in_kib: int) -> None:
         """UpdateMaxRecordSize (1024..10240 KiB)."""
         self._api_call("UpdateMaxRecordSize")
         check_range(max_record_size_in_kib, 1024, 10240, "MaxRecordSizeInKiB")
         found = self._stream(stream)
-        with found.lock:
+        with found.lock, self._changing(found, "UpdateMaxRecordSize"):
             found.max_record_bytes = max_record_size_in_kib * 1024
 
     # -- tags ------------------------------------------------------------------
@@ -241,7 +245,7 @@ class Management(Account):
         if self._api_call("AddTagsToStream"):
             self._limit_rate("AddTagsToStream", self.clock.now())
         found = self._stream(stream)
-        with found.lock:
+        with found.lock, self._changing(found, "AddTagsToStream"):
             metadata.add_tags(found.tags, tags, f"stream {found.name}")
 
     def remove_tags_from_stream(self, stream: str, tag_keys: Sequence[str]) -> None:
@@ -249,7 +253,7 @@ class Management(Account):
         if self._api_call("RemoveTagsFromStream"):
             self._limit_rate("RemoveTagsFromStream", self.clock.now())
         found = self._stream(stream)
-        with found.lock:
+        with found.lock, self._changing(found, "RemoveTagsFromStream"):
             metadata.remove_tags(found.tags, tag_keys)
 
     def list_tags_for_stream(
@@ -286,14 +290,14 @@ class Management(Account):
         """TagResource on a stream or consumer ARN."""
         self._api_call("TagResource")
         found, current = self._resource_tags(resource_arn)
-        with found.lock:
+        with found.lock, self._changing(found, "TagResource"):
             metadata.add_tags(current, tags, resource_arn)
 
     def untag_resource(self, resource_arn: str, tag_keys: Sequence[str]) -> None:
         """UntagResource on a stream or consumer ARN."""
         self._api_call("UntagResource")
         found, current = self._resource_tags(resource_arn)
-        with found.lock:
+        with found.lock, self._changing(found, "UntagResource"):
             metadata.remove_tags(current, tag_keys)
 
     def list_tags_for_resource(self, resource_arn: str) -> dict[str, str]:
@@ -315,7 +319,7 @@ class Management(Account):
         if self._api_call("RegisterStreamConsumer"):
             self._limit_rate("RegisterStreamConsumer", self.clock.now())
         found = self._stream(stream_arn)
-        with found.lock:
+        with found.lock, self._changing(found, "RegisterStreamConsumer"):
             return metadata.register(found, consumer_name, self.clock.now(), tags)
 
     def _consumer(
@@ -404,6 +408,8 @@ class Management(Account):
         if limited:
             self._limit_rate("DeregisterStreamConsumer", self.clock.now(), found)
         with found.lock:
-            arn = metadata.describe(found, name).consumer_arn
-            del found.consumers[name]
+            with self._changing(found, "DeregisterStreamConsumer"):
+                arn = metadata.describe(found, name).consumer_arn
+                del found.consumers[name]
+            # Ended once the deregistration stands, still under the stream lock.
             self._subscriptions.end_consumer(arn)

@@ -17,7 +17,7 @@ class ShardLog:
 
     Records live in four parallel columns (data, partition key, counter,
     arrival time) rather than one object each: an append is four O(1) pushes
-    and a record costs ~16 bytes of columns beyond its data and key objects.
+    and a record costs a few dozen bytes of columns beyond its data and key.
     Trimming advances `head`; dead slots are compacted in bulk, so the
     amortised cost per record stays O(1).
     """
@@ -61,7 +61,8 @@ class ShardLog:
         self.children: list[ShardLog] = []
         self.data: list[bytes] = []
         self.keys: list[str] = []
-        self.counters = array("q")
+        # A list, not array("q"): SequenceNumberForOrdering can push counters past 64 bits.
+        self.counters: list[int] = []
         self.times = array("d")
         self.head = 0
 
