@@ -31,7 +31,6 @@ class TestTargets:
             "",
             "Kinesis_20131202.Nope",
             "DynamoDB_20120810.ListTables",
-            "Kinesis_20131202.DescribeAccountSettings",
             "ListStreams",
         ],
     )
@@ -55,8 +54,21 @@ class TestBodies:
         status, document = decode(wire, TARGET + "ListStreams", body)
         assert (400, "SerializationException") == (status, document["__type"])
 
-    def test_empty_body_means_no_members(self, wire: Wire) -> None:
-        assert 200 == decode(wire, TARGET + "ListStreams", b"")[0]
+    def test_empty_body(self, wire: Wire) -> None:
+        """An empty body is a SerializationException, even where no member is required."""
+        status, document = decode(wire, TARGET + "ListStreams", b"")
+        assert (400, "SerializationException") == (status, document["__type"])
+
+    def test_no_output_operations_answer_an_empty_body(self, wire: Wire) -> None:
+        """Operations the service model gives no output shape answer an empty body."""
+        response = wire.handle(
+            TARGET + "CreateStream", b'{"StreamName": "s", "ShardCount": 1}', JSON_HEADERS
+        )
+        assert (200, b"", "0") == (
+            response.status,
+            response.body,
+            response.headers["Content-Length"],
+        )
 
 
 class TestContentType:

@@ -14,7 +14,8 @@ Params: TypeAlias = dict[str, Any]
 # A handler returns a document to encode, or (on hot paths) the encoded JSON itself.
 Handler: TypeAlias = Callable[[Kinesis, Params], JsonObject | bytes]
 
-_EMPTY: JsonObject = {}
+#: The body of an operation the service model gives no output shape: empty, as AWS sends it.
+NO_OUTPUT = b""
 
 
 def stream_of(params: Params) -> str:
@@ -36,7 +37,7 @@ def stream_of(params: Params) -> str:
     return name
 
 
-def create_stream(kinesis: Kinesis, params: Params) -> JsonObject:
+def create_stream(kinesis: Kinesis, params: Params) -> bytes:
     """CreateStream."""
     mode = params.get("StreamModeDetails", {}).get("StreamMode", "PROVISIONED")
     kinesis.create_stream(
@@ -46,16 +47,16 @@ def create_stream(kinesis: Kinesis, params: Params) -> JsonObject:
         tags=params.get("Tags"),
         max_record_size_in_kib=params.get("MaxRecordSizeInKiB"),
     )
-    return _EMPTY
+    return NO_OUTPUT
 
 
-def delete_stream(kinesis: Kinesis, params: Params) -> JsonObject:
+def delete_stream(kinesis: Kinesis, params: Params) -> bytes:
     """DeleteStream."""
     kinesis.delete_stream(
         stream_of(params),
         enforce_consumer_deletion=params.get("EnforceConsumerDeletion", False),
     )
-    return _EMPTY
+    return NO_OUTPUT
 
 
 def describe_stream(kinesis: Kinesis, params: Params) -> JsonObject:
@@ -166,16 +167,16 @@ def list_shards(kinesis: Kinesis, params: Params) -> JsonObject:
     return out
 
 
-def split_shard(kinesis: Kinesis, params: Params) -> JsonObject:
+def split_shard(kinesis: Kinesis, params: Params) -> bytes:
     """SplitShard."""
     kinesis.split_shard(stream_of(params), params["ShardToSplit"], params["NewStartingHashKey"])
-    return _EMPTY
+    return NO_OUTPUT
 
 
-def merge_shards(kinesis: Kinesis, params: Params) -> JsonObject:
+def merge_shards(kinesis: Kinesis, params: Params) -> bytes:
     """MergeShards."""
     kinesis.merge_shards(stream_of(params), params["ShardToMerge"], params["AdjacentShardToMerge"])
-    return _EMPTY
+    return NO_OUTPUT
 
 
 def update_shard_count(kinesis: Kinesis, params: Params) -> JsonObject:
@@ -191,28 +192,28 @@ def update_shard_count(kinesis: Kinesis, params: Params) -> JsonObject:
     }
 
 
-def increase_stream_retention_period(kinesis: Kinesis, params: Params) -> JsonObject:
+def increase_stream_retention_period(kinesis: Kinesis, params: Params) -> bytes:
     """IncreaseStreamRetentionPeriod."""
     kinesis.increase_stream_retention_period(stream_of(params), params["RetentionPeriodHours"])
-    return _EMPTY
+    return NO_OUTPUT
 
 
-def decrease_stream_retention_period(kinesis: Kinesis, params: Params) -> JsonObject:
+def decrease_stream_retention_period(kinesis: Kinesis, params: Params) -> bytes:
     """DecreaseStreamRetentionPeriod."""
     kinesis.decrease_stream_retention_period(stream_of(params), params["RetentionPeriodHours"])
-    return _EMPTY
+    return NO_OUTPUT
 
 
-def start_stream_encryption(kinesis: Kinesis, params: Params) -> JsonObject:
+def start_stream_encryption(kinesis: Kinesis, params: Params) -> bytes:
     """StartStreamEncryption."""
     kinesis.start_stream_encryption(stream_of(params), params["EncryptionType"], params["KeyId"])
-    return _EMPTY
+    return NO_OUTPUT
 
 
-def stop_stream_encryption(kinesis: Kinesis, params: Params) -> JsonObject:
+def stop_stream_encryption(kinesis: Kinesis, params: Params) -> bytes:
     """StopStreamEncryption."""
     kinesis.stop_stream_encryption(stream_of(params), params["EncryptionType"], params["KeyId"])
-    return _EMPTY
+    return NO_OUTPUT
 
 
 def _monitoring(kinesis: Kinesis, params: Params, *, enable: bool) -> JsonObject:
@@ -236,31 +237,31 @@ def disable_enhanced_monitoring(kinesis: Kinesis, params: Params) -> JsonObject:
     return _monitoring(kinesis, params, enable=False)
 
 
-def update_stream_mode(kinesis: Kinesis, params: Params) -> JsonObject:
+def update_stream_mode(kinesis: Kinesis, params: Params) -> bytes:
     """UpdateStreamMode."""
     kinesis.update_stream_mode(params["StreamARN"], params["StreamModeDetails"]["StreamMode"])
-    return _EMPTY
+    return NO_OUTPUT
 
 
-def update_max_record_size(kinesis: Kinesis, params: Params) -> JsonObject:
+def update_max_record_size(kinesis: Kinesis, params: Params) -> bytes:
     """UpdateMaxRecordSize; the stream is named by ARN only."""
     arn = params.get("StreamARN")
     if arn is None:
         raise InvalidArgumentError("StreamARN must be provided.")
     kinesis.update_max_record_size(arn, params["MaxRecordSizeInKiB"])
-    return _EMPTY
+    return NO_OUTPUT
 
 
-def add_tags_to_stream(kinesis: Kinesis, params: Params) -> JsonObject:
+def add_tags_to_stream(kinesis: Kinesis, params: Params) -> bytes:
     """AddTagsToStream."""
     kinesis.add_tags_to_stream(stream_of(params), params["Tags"])
-    return _EMPTY
+    return NO_OUTPUT
 
 
-def remove_tags_from_stream(kinesis: Kinesis, params: Params) -> JsonObject:
+def remove_tags_from_stream(kinesis: Kinesis, params: Params) -> bytes:
     """RemoveTagsFromStream."""
     kinesis.remove_tags_from_stream(stream_of(params), params["TagKeys"])
-    return _EMPTY
+    return NO_OUTPUT
 
 
 def list_tags_for_stream(kinesis: Kinesis, params: Params) -> JsonObject:
@@ -273,16 +274,16 @@ def list_tags_for_stream(kinesis: Kinesis, params: Params) -> JsonObject:
     return {"Tags": serialize.tag_list(result.tags), "HasMoreTags": result.has_more_tags}
 
 
-def tag_resource(kinesis: Kinesis, params: Params) -> JsonObject:
+def tag_resource(kinesis: Kinesis, params: Params) -> bytes:
     """TagResource."""
     kinesis.tag_resource(params["ResourceARN"], params["Tags"])
-    return _EMPTY
+    return NO_OUTPUT
 
 
-def untag_resource(kinesis: Kinesis, params: Params) -> JsonObject:
+def untag_resource(kinesis: Kinesis, params: Params) -> bytes:
     """UntagResource."""
     kinesis.untag_resource(params["ResourceARN"], params["TagKeys"])
-    return _EMPTY
+    return NO_OUTPUT
 
 
 def list_tags_for_resource(kinesis: Kinesis, params: Params) -> JsonObject:
@@ -322,14 +323,14 @@ def list_stream_consumers(kinesis: Kinesis, params: Params) -> JsonObject:
     return out
 
 
-def deregister_stream_consumer(kinesis: Kinesis, params: Params) -> JsonObject:
+def deregister_stream_consumer(kinesis: Kinesis, params: Params) -> bytes:
     """DeregisterStreamConsumer."""
     kinesis.deregister_stream_consumer(
         stream_arn=params.get("StreamARN"),
         consumer_name=params.get("ConsumerName"),
         consumer_arn=params.get("ConsumerARN"),
     )
-    return _EMPTY
+    return NO_OUTPUT
 
 
 #: Operation name -> handler, for every operation answered with a JSON document.

@@ -112,8 +112,9 @@ def _check_content_type(content_type: str | None) -> None:
 
 def _decode(body: bytes) -> Any:
     if not body:
-        # An empty body means no members, as an empty JSON object would.
-        return {}
+        # AWS answers an empty body with SerializationException: even an operation
+        # without members expects "{}" (botocore and the other SDKs send it).
+        raise SerializationError("Request body is empty; send a JSON object, at least {}.")
     try:
         return _loads(body.decode())
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
