@@ -21,6 +21,7 @@ class TestPublicApi:
         """The exported names are exactly these."""
         assert {
             "MAX_HASH_KEY",
+            "BillingCommitment",
             "ChildShard",
             "Clock",
             "Consumer",
@@ -62,6 +63,7 @@ class TestPublicApi:
             "ThroughputExceeded",
             "UnsupportedInStreamMode",
             "UpdateShardCountResult",
+            "WarmThroughputResult",
             "hash_partition_key",
             "parse_hash_key",
         } == set(model.__all__)

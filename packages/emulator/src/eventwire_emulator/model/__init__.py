@@ -25,6 +25,7 @@ from eventwire_emulator.model.hashing import (
 )
 from eventwire_emulator.model.kinesis import Kinesis
 from eventwire_emulator.model.results import (
+    BillingCommitment,
     ChildShard,
     Consumer,
     EnhancedMonitoringResult,
@@ -47,11 +48,13 @@ from eventwire_emulator.model.results import (
     StreamDescriptionSummary,
     StreamSummary,
     UpdateShardCountResult,
+    WarmThroughputResult,
 )
 from eventwire_emulator.model.subscriptions import Subscription
 
 __all__ = [
     "MAX_HASH_KEY",
+    "BillingCommitment",
     "ChildShard",
     "Clock",
     "Consumer",
@@ -93,6 +96,7 @@ __all__ = [
     "ThroughputExceeded",
     "UnsupportedInStreamMode",
     "UpdateShardCountResult",
+    "WarmThroughputResult",
     "hash_partition_key",
     "parse_hash_key",
 ]

@@ -71,6 +71,8 @@ class Savepoint:
     encryption: tuple[str, str | None, int]
     enhanced_metrics: frozenset[str]
     tags: dict[str, str]
+    policies: dict[str, str]
+    extras: tuple[int | None, str]
     consumers: dict[str, tuple[str, float, dict[str, str]]]
 
     @classmethod
@@ -88,6 +90,8 @@ class Savepoint:
             (stream.encryption_type, stream.key_id, len(stream.encryption_changes)),
             frozenset(stream.enhanced_metrics),
             dict(stream.tags),
+            dict(stream.policies),
+            (stream.warm_throughput_mibps, stream.record_distribution),
             {name: (arn, at, dict(tags)) for name, (arn, at, tags) in stream.consumers.items()},
         )
 
@@ -110,5 +114,8 @@ class Savepoint:
         stream.enhanced_metrics = set(self.enhanced_metrics)
         stream.tags.clear()
         stream.tags.update(self.tags)
+        stream.policies.clear()
+        stream.policies.update(self.policies)
+        stream.warm_throughput_mibps, stream.record_distribution = self.extras
         stream.consumers.clear()
         stream.consumers.update(self.consumers)

@@ -41,6 +41,10 @@ class Stream:
         self.encryption_changes: list[tuple[int, str]] = [(-1, "NONE")]
         self.enhanced_metrics: set[str] = set()
         self.tags: dict[str, str] = {}
+        # Resource policies (JSON text) by the ARN of the stream or of one of its consumers.
+        self.policies: dict[str, str] = {}
+        self.warm_throughput_mibps: int | None = None
+        self.record_distribution = "USER_PARTITION_KEY"
         self.consumers: dict[str, tuple[str, float, dict[str, str]]] = {}
         self.counter = 0
         self.last_time = created_at

@@ -6,6 +6,7 @@ Wire-level exceptions (raised while parsing, never escaping ``Wire.handle``)::
     ├── SerializationError         SerializationException: bad JSON, wrong JSON types
     ├── ValidationError            ValidationException: service-model constraints
     ├── UnknownOperationError      UnknownOperationException: unknown X-Amz-Target
+    ├── UnsupportedOperationError  ValidationException: a modeled operation not emulated
     └── InvalidArgumentError       InvalidArgumentException: inconsistent arguments
 
 Model exceptions (``eventwire_emulator.model.errors.ModelError``) are translated by
@@ -128,6 +129,12 @@ class UnknownOperationError(WireError):
     """The X-Amz-Target header is missing or names no Kinesis operation."""
 
     code = "UnknownOperationException"
+
+
+class UnsupportedOperationError(WireError):
+    """A modeled operation the emulator cannot mean anything by (see ``operations.UNSUPPORTED``)."""
+
+    code = "ValidationException"
 
 
 class InvalidArgumentError(WireError):

@@ -333,6 +333,72 @@ def deregister_stream_consumer(kinesis: Kinesis, params: Params) -> bytes:
     return NO_OUTPUT
 
 
+def put_resource_policy(kinesis: Kinesis, params: Params) -> bytes:
+    """PutResourcePolicy."""
+    kinesis.put_resource_policy(params["ResourceARN"], params["Policy"])
+    return NO_OUTPUT
+
+
+def get_resource_policy(kinesis: Kinesis, params: Params) -> JsonObject:
+    """GetResourcePolicy."""
+    return {"Policy": kinesis.get_resource_policy(params["ResourceARN"])}
+
+
+def delete_resource_policy(kinesis: Kinesis, params: Params) -> bytes:
+    """DeleteResourcePolicy."""
+    kinesis.delete_resource_policy(params["ResourceARN"])
+    return NO_OUTPUT
+
+
+def describe_account_settings(kinesis: Kinesis, params: Params) -> JsonObject:
+    """DescribeAccountSettings."""
+    commitment = kinesis.describe_account_settings()
+    return {"MinimumThroughputBillingCommitment": serialize.billing_commitment(commitment)}
+
+
+def update_account_settings(kinesis: Kinesis, params: Params) -> JsonObject:
+    """UpdateAccountSettings."""
+    status = params["MinimumThroughputBillingCommitment"]["Status"]
+    commitment = kinesis.update_account_settings(status)
+    return {"MinimumThroughputBillingCommitment": serialize.billing_commitment(commitment)}
+
+
+def update_stream_warm_throughput(kinesis: Kinesis, params: Params) -> JsonObject:
+    """UpdateStreamWarmThroughput."""
+    result = kinesis.update_stream_warm_throughput(stream_of(params), params["WarmThroughputMiBps"])
+    return {
+        "StreamARN": result.stream_arn,
+        "StreamName": result.stream_name,
+        "WarmThroughput": {
+            "TargetMiBps": result.target_mibps,
+            "CurrentMiBps": result.current_mibps,
+        },
+    }
+
+
+def update_stream_record_distribution_strategy(kinesis: Kinesis, params: Params) -> bytes:
+    """UpdateStreamRecordDistributionStrategy."""
+    kinesis.update_stream_record_distribution_strategy(
+        params["StreamARN"], params["RecordDistributionStrategy"]
+    )
+    return NO_OUTPUT
+
+
+#: Operations of the service model the emulator answers with a 400 naming them: Kinesis
+#: channels deliver a stream to S3 or S3 Tables, services this emulator does not have.
+#: ValidationException is in each one's modeled errors, so SDKs raise a typed error.
+UNSUPPORTED: dict[str, str] = {
+    name: "channels deliver to Amazon S3, which this emulator does not emulate"
+    for name in (
+        "CreateChannel",
+        "DeleteChannel",
+        "DescribeChannel",
+        "ListChannels",
+        "UpdateChannel",
+    )
+}
+
+
 #: Operation name -> handler, for every operation answered with a JSON document.
 #: SubscribeToShard streams instead; see ``subscribe``.
 HANDLERS: dict[str, Handler] = {
@@ -341,6 +407,8 @@ HANDLERS: dict[str, Handler] = {
     "DecreaseStreamRetentionPeriod": decrease_stream_retention_period,
     "DeleteStream": delete_stream,
     "DeregisterStreamConsumer": deregister_stream_consumer,
+    "DeleteResourcePolicy": delete_resource_policy,
+    "DescribeAccountSettings": describe_account_settings,
     "DescribeLimits": describe_limits,
     "DescribeStream": describe_stream,
     "DescribeStreamConsumer": describe_stream_consumer,
@@ -348,6 +416,7 @@ HANDLERS: dict[str, Handler] = {
     "DisableEnhancedMonitoring": disable_enhanced_monitoring,
     "EnableEnhancedMonitoring": enable_enhanced_monitoring,
     "GetRecords": get_records,
+    "GetResourcePolicy": get_resource_policy,
     "GetShardIterator": get_shard_iterator,
     "IncreaseStreamRetentionPeriod": increase_stream_retention_period,
     "ListShards": list_shards,
@@ -358,6 +427,7 @@ HANDLERS: dict[str, Handler] = {
     "MergeShards": merge_shards,
     "PutRecord": put_record,
     "PutRecords": put_records,
+    "PutResourcePolicy": put_resource_policy,
     "RegisterStreamConsumer": register_stream_consumer,
     "RemoveTagsFromStream": remove_tags_from_stream,
     "SplitShard": split_shard,
@@ -365,7 +435,10 @@ HANDLERS: dict[str, Handler] = {
     "StopStreamEncryption": stop_stream_encryption,
     "TagResource": tag_resource,
     "UntagResource": untag_resource,
+    "UpdateAccountSettings": update_account_settings,
     "UpdateMaxRecordSize": update_max_record_size,
     "UpdateShardCount": update_shard_count,
     "UpdateStreamMode": update_stream_mode,
+    "UpdateStreamRecordDistributionStrategy": update_stream_record_distribution_strategy,
+    "UpdateStreamWarmThroughput": update_stream_warm_throughput,
 }

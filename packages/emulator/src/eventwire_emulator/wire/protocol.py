@@ -12,10 +12,11 @@ from eventwire_emulator.wire.errors import (
     AwsError,
     SerializationError,
     UnknownOperationError,
+    UnsupportedOperationError,
     WireError,
     aws_error,
 )
-from eventwire_emulator.wire.operations import HANDLERS
+from eventwire_emulator.wire.operations import HANDLERS, UNSUPPORTED
 from eventwire_emulator.wire.parsing import PARSERS
 from eventwire_emulator.wire.response import (
     WireResponse,
@@ -32,7 +33,7 @@ JSON_MEDIA_TYPES = frozenset(
     {"application/x-amz-json-1.1", "application/x-amz-json-1.0", "application/json"}
 )
 
-_OPERATIONS = {TARGET_PREFIX + name: name for name in PARSERS}
+_OPERATIONS = {TARGET_PREFIX + name: name for name in [*PARSERS, *UNSUPPORTED]}
 
 
 def _reject_constant(name: str) -> Any:
@@ -84,6 +85,11 @@ class Wire:
                 )
             if headers:
                 _check_content_type(_header(headers, "Content-Type"))
+            if operation in UNSUPPORTED:
+                raise UnsupportedOperationError(
+                    f"{operation} is not supported by the eventwire emulator: "
+                    f"{UNSUPPORTED[operation]}."
+                )
             params = PARSERS[operation](_decode(body))
             if operation == "SubscribeToShard":
                 return stream_response(subscribe_to_shard(self.kinesis, params, self.subscription))
