@@ -19,6 +19,7 @@ from eventwire_emulator.model.errors import (
     ResourceInUse,
 )
 from eventwire_emulator.model.hashing import HashRange
+from eventwire_emulator.model.limits import DEFAULT_MAX_RECORD_KIB, MAX_RECORD_KIB
 from eventwire_emulator.model.results import (
     Limits,
     ListStreamsResult,
@@ -57,7 +58,9 @@ class Lifecycle:
             raise InvalidArgument(
                 f"ShardCount must be at least 1 for a PROVISIONED stream, got {shard_count}."
             )
-        check_range(max_record_size_in_kib, 1024, 10240, "MaxRecordSizeInKiB")
+        check_range(
+            max_record_size_in_kib, DEFAULT_MAX_RECORD_KIB, MAX_RECORD_KIB, "MaxRecordSizeInKiB"
+        )
         now = self._account.clock.now()
         with self._account.lock:
             if stream_name in self._account.streams:
@@ -83,7 +86,7 @@ class Lifecycle:
                 self._account.serial,
                 stream_mode,
                 now,
-                max_record_size_in_kib or 1024,
+                max_record_size_in_kib or DEFAULT_MAX_RECORD_KIB,
             )
             if tags:
                 metadata.add_tags(stream.tags, tags, f"stream {stream_name}")

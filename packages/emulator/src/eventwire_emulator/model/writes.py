@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from hashlib import md5
 
 from eventwire_emulator.model.account import (
-    MAX_PUT_RECORDS,
-    MAX_PUT_RECORDS_BYTES,
     Account,
 )
 from eventwire_emulator.model.admission import Admission
@@ -18,6 +16,11 @@ from eventwire_emulator.model.errors import (
 )
 from eventwire_emulator.model.faults import FaultInjector
 from eventwire_emulator.model.hashing import hash_key_bytes, parse_hash_key
+from eventwire_emulator.model.limits import (
+    MAX_PARTITION_KEY_LENGTH,
+    MAX_PUT_RECORDS,
+    MAX_PUT_RECORDS_BYTES,
+)
 from eventwire_emulator.model.results import (
     PutRecordResult,
     PutRecordsRequestEntry,
@@ -59,7 +62,10 @@ class Writes:
         found = self._account.stream(stream)
         if not isinstance(data, bytes):
             raise InvalidArgument(f"Data must be bytes, got {type(data).__name__}.")
-        if not isinstance(partition_key, str) or not 1 <= len(partition_key) <= 256:
+        if (
+            not isinstance(partition_key, str)
+            or not 1 <= len(partition_key) <= MAX_PARTITION_KEY_LENGTH
+        ):
             raise InvalidArgument(
                 f"Invalid PartitionKey {partition_key!r}: must be 1 to 256 characters."
             )
@@ -121,7 +127,7 @@ class Writes:
         for position, (data, key, explicit) in enumerate(records, 1):
             if data.__class__ is not bytes:
                 raise self._entry_error(position, f"data must be bytes, got {type(data).__name__}")
-            if not 0 < len(key) <= 256:
+            if not 0 < len(key) <= MAX_PARTITION_KEY_LENGTH:
                 raise self._entry_error(
                     position, f"partitionKey {key!r} must have 1 to 256 characters"
                 )
