@@ -179,7 +179,7 @@ def run() -> None:
     canned, canned_url = _start(["-m", "benchmarks.bench_server", "canned"])
     emulator, emulator_url = _start(
         ["-m", "eventwire_emulator", "serve", "--port", "0", "--quotas", "off",
-         "--stream", f"{STREAM}:{SHARDS}"]
+         "--stream", f"{STREAM}:{SHARDS}", "--create-delay", "0", "--delete-delay", "0"]
     )  # fmt: skip
     try:
         ceiling, ours = _client(canned_url), _client(emulator_url)

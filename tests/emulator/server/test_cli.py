@@ -92,6 +92,43 @@ class TestServe:
             process.wait(10)
         assert expected in line
 
+    def test_stream_states_by_default(self) -> None:
+        """The server's streams pass through CREATING and DELETING (0.5 s each by default)."""
+        with serving("--stream", "early:1") as (process, url, _):
+            client = make_client(url)
+            try:
+                early = client.describe_stream_summary(StreamName="early")
+                client.create_stream(StreamName="late", ShardCount=1)
+                created = client.describe_stream_summary(StreamName="late")
+                client.get_waiter("stream_exists").wait(
+                    StreamName="late", WaiterConfig={"Delay": 0.2, "MaxAttempts": 50}
+                )
+                client.delete_stream(StreamName="late")
+                deleting = client.describe_stream_summary(StreamName="late")
+            finally:
+                client.close()
+            process.terminate()
+            assert 0 == process.wait(10)
+        # --stream streams are ready at start; CreateStream answers while CREATING.
+        assert ("ACTIVE", "CREATING", "DELETING") == (
+            early["StreamDescriptionSummary"]["StreamStatus"],
+            created["StreamDescriptionSummary"]["StreamStatus"],
+            deleting["StreamDescriptionSummary"]["StreamStatus"],
+        )
+
+    def test_no_delays(self) -> None:
+        """--create-delay 0 makes a stream ACTIVE as CreateStream returns."""
+        with serving("--create-delay", "0") as (process, url, _):
+            client = make_client(url)
+            try:
+                client.create_stream(StreamName="s", ShardCount=1)
+                summary = client.describe_stream_summary(StreamName="s")
+            finally:
+                client.close()
+            process.terminate()
+            assert 0 == process.wait(10)
+        assert "ACTIVE" == summary["StreamDescriptionSummary"]["StreamStatus"]
+
     def test_quotas_off_really_off(self) -> None:
         """With quotas off, 2 MiB into one shard within a second is accepted."""
         with serving("--quotas", "off", "--stream", "q:1") as (process, url, _):
@@ -111,9 +148,10 @@ class TestServe:
             (("--stream", "s:0"), {}, "NAME:SHARDS"),
             (("--stream", "bad name!:1"), {}, "--stream bad name!:1"),
             (("--quotas", "maybe"), {}, "on or off"),
+            (("--create-delay", "-1"), {}, "seconds from 0 to 3600"),
             ((), {"EVENTWIRE_EMULATOR_QUOTAS": "perhaps"}, "EVENTWIRE_EMULATOR_QUOTAS"),
         ],
-        ids=["no-shards", "zero-shards", "invalid-name", "bad-quotas", "bad-env"],
+        ids=["no-shards", "zero-shards", "invalid-name", "bad-quotas", "bad-delay", "bad-env"],
     )
     def test_bad_arguments_exit_2(
         self, args: tuple[str, ...], env: dict[str, str], message: str

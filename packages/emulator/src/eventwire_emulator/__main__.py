@@ -16,6 +16,8 @@ from eventwire_emulator.server import DEFAULT_HOST, DEFAULT_PORT, EmulatorServer
 #: The one setting that switches quotas for the server and the in-process backend.
 QUOTAS_ENV = "EVENTWIRE_EMULATOR_QUOTAS"
 _SWITCH = {"on": True, "off": False}
+#: Seconds a stream spends CREATING, UPDATING or DELETING in the server, by default.
+DEFAULT_STATE_DELAY = 0.5
 
 
 def _switch(value: str) -> bool:
@@ -32,6 +34,16 @@ def _stream(value: str) -> tuple[str, int]:
             f"expected NAME:SHARDS with SHARDS a positive integer, got {value!r}"
         )
     return name, int(shards)
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0.0 <= seconds <= 3600.0:
+        raise argparse.ArgumentTypeError(f"expected seconds from 0 to 3600, got {value!r}")
+    return seconds
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,6 +70,15 @@ def _parser() -> argparse.ArgumentParser:
         metavar="on|off",
         help=f"enforce the per-shard quotas (default: ${QUOTAS_ENV}, else on)",
     )
+    for state in ("create", "update", "delete"):
+        serve.add_argument(
+            f"--{state}-delay",
+            type=_seconds,
+            default=DEFAULT_STATE_DELAY,
+            metavar="SECONDS",
+            help=f"how long a stream stays {state.upper()[:-1]}ING before it is done "
+            "(default: %(default)s, as kinesalite; 0 for speed)",
+        )
     serve.add_argument(
         "--stream",
         type=_stream,
@@ -115,6 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             kinesis.create_stream(name, shards)
         except ModelError as exc:
             parser.error(f"--stream {name}:{shards}: {exc.message}")
+    # Set after the --stream streams exist, so that those are ACTIVE from the start.
+    kinesis.account.create_delay = args.create_delay
+    kinesis.account.update_delay = args.update_delay
+    kinesis.account.delete_delay = args.delete_delay
     try:
         server = EmulatorServer(kinesis, host=args.host, port=args.port)
     except OSError as exc:

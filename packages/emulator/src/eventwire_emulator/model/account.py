@@ -10,6 +10,7 @@ from eventwire_emulator.model.clock import Clock, SystemClock
 from eventwire_emulator.model.errors import (
     InvalidArgument,
     LimitExceeded,
+    ResourceInUse,
     ResourceNotFound,
     StreamNotFound,
 )
@@ -66,6 +67,9 @@ class Account:
         shard_limit: int = 500,
         on_demand_stream_count_limit: int = 50,
         faults: FaultInjector | None = None,
+        create_delay: float = 0.0,
+        update_delay: float = 0.0,
+        delete_delay: float = 0.0,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
         self.quotas = quotas
@@ -74,6 +78,11 @@ class Account:
         self.shard_limit = shard_limit
         self.on_demand_stream_count_limit = on_demand_stream_count_limit
         self.faults = faults or FaultInjector()
+        # Seconds a stream spends CREATING, UPDATING (after a reshard, mode or
+        # encryption change) and DELETING; 0 skips the state.
+        self.create_delay = create_delay
+        self.update_delay = update_delay
+        self.delete_delay = delete_delay
         self.streams: dict[str, Stream] = {}
         self.lock = threading.Lock()
         self.serial = 0
@@ -102,9 +111,46 @@ class Account:
         """Return the stream named by name or ARN, or raise StreamNotFound."""
         name = self.name_of(stream)
         found = self.streams.get(name)
-        if found is None:
+        if found is None or (found.pending == "DELETING" and self.forget(found)):
             raise StreamNotFound(name, self.account_id)
         return found
+
+    def forget(self, stream: Stream) -> bool:
+        """Drop a stream whose deletion has run its course; return whether it was dropped."""
+        if not stream.is_gone(self.clock.now()):
+            return False
+        # The name stays taken until now, so no other stream can hold it.
+        if self.streams.get(stream.name) is stream:
+            self.streams.pop(stream.name, None)
+        return True
+
+    def require_active(self, stream: Stream, operation: str) -> None:
+        """Refuse `operation` unless the stream is ACTIVE (the API reference's ResourceInUse).
+
+        Raises:
+            ResourceInUse: the stream is CREATING, UPDATING or DELETING.
+        """
+        status = stream.status(self.clock.now())
+        if status != "ACTIVE":
+            raise ResourceInUse(
+                f"Stream {stream.name} under account {self.account_id} not ACTIVE, instead in "
+                f"state {status}; {operation} needs an ACTIVE stream."
+            )
+
+    def require_readable(self, stream: Stream, now: float) -> None:
+        """Refuse data-plane calls while the stream is CREATING.
+
+        PutRecord(s) and GetShardIterator list no ResourceInUseException in the
+        service model: a stream not there yet is not found. Writes and reads go
+        on while it is UPDATING, as AWS's do during resharding, and while it is
+        DELETING (DeleteStream in the API reference: Kinesis "might continue to
+        accept data read and write operations" until the deletion completes).
+
+        Raises:
+            StreamNotFound: the stream is CREATING.
+        """
+        if now < stream.ready_at and stream.pending == "CREATING":
+            raise StreamNotFound(stream.name, self.account_id)
 
     def shard(self, stream: Stream, shard_id: str, now: float) -> ShardLog:
         """Return a shard of the stream still visible at `now`, or raise ResourceNotFound."""

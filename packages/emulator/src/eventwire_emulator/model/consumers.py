@@ -38,6 +38,7 @@ class Consumers:
         if self._admission.api_call("RegisterStreamConsumer"):
             self._admission.limit_rate("RegisterStreamConsumer", self._account.clock.now())
         found = self._account.stream(stream_arn)
+        self._account.require_active(found, "RegisterStreamConsumer")
         with found.lock, self._admission.changing(found, "RegisterStreamConsumer"):
             return metadata.register(found, consumer_name, self._account.clock.now(), tags)
 

@@ -56,10 +56,11 @@ class Control:
         key = parse_hash_key(new_starting_hash_key, name="NewStartingHashKey")
         with self._account.lock:
             self._account.check_shard_budget(1)
+            self._account.require_active(found, "SplitShard")
             with found.lock, self._admission.changing(found, "SplitShard"):
-                resharding.split(
-                    found, shard_to_split, key, self._account.clock.now(), self._account.account_id
-                )
+                now = self._account.clock.now()
+                resharding.split(found, shard_to_split, key, now, self._account.account_id)
+                found.enter("UPDATING", now, self._account.update_delay)
 
     def merge_shards(self, stream: str, shard_to_merge: str, adjacent_shard_to_merge: str) -> None:
         """MergeShards: one child covers two adjacent open shards."""
@@ -67,14 +68,13 @@ class Control:
             self._admission.limit_rate("MergeShards", self._account.clock.now())
         found = self._account.stream(stream)
         self._provisioned(found, "MergeShards")
+        self._account.require_active(found, "MergeShards")
         with found.lock, self._admission.changing(found, "MergeShards"):
+            now = self._account.clock.now()
             resharding.merge(
-                found,
-                shard_to_merge,
-                adjacent_shard_to_merge,
-                self._account.clock.now(),
-                self._account.account_id,
+                found, shard_to_merge, adjacent_shard_to_merge, now, self._account.account_id
             )
+            found.enter("UPDATING", now, self._account.update_delay)
 
     def update_shard_count(
         self, stream: str, target_shard_count: int, scaling_type: str = "UNIFORM_SCALING"
@@ -99,6 +99,7 @@ class Control:
             raise InvalidArgument(f"TargetShardCount must be at least 1, got {target_shard_count}.")
         found = self._account.stream(stream)
         self._provisioned(found, "UpdateShardCount")
+        self._account.require_active(found, "UpdateShardCount")
         with self._account.lock, found.lock, self._admission.changing(found, "UpdateShardCount"):
             current = found.open_shard_count()
             if not math.ceil(current / 2) <= target_shard_count <= 2 * current:
@@ -116,7 +117,9 @@ class Control:
                     self._admission.limit_rate(
                         "UpdateShardCount", self._account.clock.now(), found, counts="successes"
                     )
-                resharding.scale_uniformly(found, target_shard_count, self._account.clock.now())
+                now = self._account.clock.now()
+                resharding.scale_uniformly(found, target_shard_count, now)
+                found.enter("UPDATING", now, self._account.update_delay)
             return UpdateShardCountResult(found.name, found.arn, current, target_shard_count)
 
     # -- settings ----------------------------------------------------------------
@@ -140,6 +143,7 @@ class Control:
                 f"is {MAX_RETENTION_HOURS} hours. Requested retention period ({hours} hours) "
                 f"for stream {found.name} is out of range."
             )
+        self._account.require_active(found, operation)
         with found.lock, self._admission.changing(found, operation):
             current = found.retention_hours
             if increase and hours < current:
@@ -180,7 +184,9 @@ class Control:
         if not 1 <= len(key_id) <= 2048:
             raise InvalidArgument(f"Invalid KeyId {key_id!r}: must be 1 to 2048 characters.")
         operation = "StartStreamEncryption" if enable else "StopStreamEncryption"
+        self._account.require_active(found, operation)
         with found.lock, self._admission.changing(found, operation):
+            found.enter("UPDATING", self._account.clock.now(), self._account.update_delay)
             found.encryption_type = "KMS" if enable else "NONE"
             found.key_id = key_id if enable else None
             found.encryption_changes.append((found.counter, found.encryption_type))
@@ -216,6 +222,7 @@ class Control:
                     f"Invalid ShardLevelMetrics value {metric!r}: one of {', '.join(METRICS)}, ALL."
                 )
         operation = "EnableEnhancedMonitoring" if enable else "DisableEnhancedMonitoring"
+        self._account.require_active(found, operation)
         with found.lock, self._admission.changing(found, operation):
             before = tuple(sorted(found.enhanced_metrics))
             if enable:
@@ -241,7 +248,10 @@ class Control:
                     f"Account {self._account.account_id} already has "
                     f"{self._account.on_demand_stream_count_limit} ON_DEMAND streams, the limit."
                 )
+            self._account.require_active(found, "UpdateStreamMode")
             with found.lock, self._admission.changing(found, "UpdateStreamMode"):
+                if found.mode != stream_mode:
+                    found.enter("UPDATING", self._account.clock.now(), self._account.update_delay)
                 found.mode = stream_mode
 
     def update_max_record_size(self, stream: str, max_record_size_in_kib: int) -> None:
@@ -251,6 +261,7 @@ class Control:
             max_record_size_in_kib, DEFAULT_MAX_RECORD_KIB, MAX_RECORD_KIB, "MaxRecordSizeInKiB"
         )
         found = self._account.stream(stream)
+        self._account.require_active(found, "UpdateMaxRecordSize")
         with found.lock, self._admission.changing(found, "UpdateMaxRecordSize"):
             found.max_record_bytes = max_record_size_in_kib * 1024
 
@@ -268,6 +279,7 @@ class Control:
         if found.mode != "ON_DEMAND":
             # The API reference describes warm throughput for on-demand streams only.
             raise UnsupportedInStreamMode("UpdateStreamWarmThroughput", found.name, found.mode)
+        self._account.require_active(found, "UpdateStreamWarmThroughput")
         with found.lock, self._admission.changing(found, "UpdateStreamWarmThroughput"):
             found.warm_throughput_mibps = warm_throughput_mibps
             return WarmThroughputResult(
@@ -283,5 +295,6 @@ class Control:
                 f"{' or '.join(RECORD_DISTRIBUTION_STRATEGIES)}."
             )
         found = self._account.stream(stream)
+        self._account.require_active(found, "UpdateStreamRecordDistributionStrategy")
         with found.lock, self._admission.changing(found, "UpdateStreamRecordDistributionStrategy"):
             found.record_distribution = strategy

@@ -44,13 +44,17 @@ class Kinesis:
     """An in-memory Kinesis Data Streams account in one region.
 
     Streams are addressed by name or ARN (`stream` parameters accept both).
-    Operations take effect immediately and streams always report ACTIVE (AWS
-    passes through CREATING/UPDATING/DELETING). Quotas are off by default and
+    Operations take effect immediately; a stream then reports CREATING,
+    UPDATING (after a reshard, mode or encryption change) or DELETING for
+    `create_delay`, `update_delay` or `delete_delay` seconds (0 by default:
+    straight to ACTIVE), refusing operations that need it ACTIVE with
+    ResourceInUse meanwhile, as AWS does. Quotas are off by default and
     can be switched at any time through the `quotas` attribute. Thread-safe:
     one lock per stream, one for the stream table.
 
     Construct with ``Kinesis(clock=..., quotas=..., region=..., account_id=...,
-    shard_limit=500, on_demand_stream_count_limit=50, faults=FaultInjector())``.
+    shard_limit=500, on_demand_stream_count_limit=50, faults=FaultInjector(),
+    create_delay=0.0, update_delay=0.0, delete_delay=0.0)``.
 
     The operations live in named parts, each a module of its own: `account`
     (settings, stream table, lookups), `admission` (faults, call rates,
@@ -71,6 +75,9 @@ class Kinesis:
         shard_limit: int = 500,
         on_demand_stream_count_limit: int = 50,
         faults: FaultInjector | None = None,
+        create_delay: float = 0.0,
+        update_delay: float = 0.0,
+        delete_delay: float = 0.0,
     ) -> None:
         self.account = Account(
             clock=clock,
@@ -80,6 +87,9 @@ class Kinesis:
             shard_limit=shard_limit,
             on_demand_stream_count_limit=on_demand_stream_count_limit,
             faults=faults,
+            create_delay=create_delay,
+            update_delay=update_delay,
+            delete_delay=delete_delay,
         )
         self.admission = admission = Admission(self.account)
         self.lifecycle = Lifecycle(self.account, admission)

@@ -63,7 +63,8 @@ class Lifecycle:
         )
         now = self._account.clock.now()
         with self._account.lock:
-            if stream_name in self._account.streams:
+            existing = self._account.streams.get(stream_name)
+            if existing is not None and not self._account.forget(existing):
                 raise ResourceInUse(
                     f"Stream {stream_name} under account {self._account.account_id} already exists."
                 )
@@ -93,6 +94,7 @@ class Lifecycle:
             for hash_range in HashRange.uniform(shard_count):
                 stream.open_shard(hash_range, now)
             stream.reroute()
+            stream.enter("CREATING", now, self._account.create_delay)
             self._account.streams[stream_name] = stream
             try:
                 self._account.faults.midway("CreateStream")
@@ -106,14 +108,19 @@ class Lifecycle:
             self._admission.limit_rate("DeleteStream", self._account.clock.now())
         with self._account.lock:
             found = self._account.stream(stream)
+            self._account.require_active(found, "DeleteStream")
             if found.consumers and not enforce_consumer_deletion:
                 raise ResourceInUse(
                     f"Stream {found.name} under account {self._account.account_id} has registered "
                     f"consumers; deregister them or pass EnforceConsumerDeletion."
                 )
-            del self._account.streams[found.name]
+            delay = self._account.delete_delay
             try:
-                self._account.faults.midway("DeleteStream")
+                with found.lock, self._admission.changing(found, "DeleteStream"):
+                    # DELETING for `delay` seconds, after which lookups forget the stream.
+                    found.enter("DELETING", self._account.clock.now(), delay)
+                    if delay <= 0:
+                        del self._account.streams[found.name]
             except BaseException:
                 self._account.streams[found.name] = found
                 raise
@@ -137,7 +144,7 @@ class Lifecycle:
             return StreamDescription(
                 found.name,
                 found.arn,
-                "ACTIVE",
+                found.status(now),
                 found.mode,
                 [listing.describe_shard(s) for s in page],
                 len(shards) > len(page),
@@ -153,11 +160,12 @@ class Lifecycle:
         if self._admission.api_call("DescribeStreamSummary"):
             self._admission.limit_rate("DescribeStreamSummary", self._account.clock.now())
         found = self._account.stream(stream)
+        now = self._account.clock.now()
         with found.lock:
             return StreamDescriptionSummary(
                 found.name,
                 found.arn,
-                "ACTIVE",
+                found.status(now),
                 found.mode,
                 found.retention_hours,
                 found.created_at,
@@ -184,8 +192,12 @@ class Lifecycle:
         if next_token is not None:
             (last,) = self._account.tokens.decode("streams", next_token, "NextToken")
             start = str(last)
+        now = self._account.clock.now()
         with self._account.lock:
-            streams = sorted(self._account.streams.values(), key=lambda s: s.name)
+            streams = sorted(
+                (s for s in self._account.streams.values() if not s.is_gone(now)),
+                key=lambda s: s.name,
+            )
         if start is not None:
             streams = [s for s in streams if s.name > start]
         page = streams[: limit or 100]
@@ -194,7 +206,7 @@ class Lifecycle:
             [s.name for s in page],
             more,
             self._account.tokens.encode("streams", [page[-1].name]) if more else None,
-            [StreamSummary(s.name, s.arn, "ACTIVE", s.mode, s.created_at) for s in page],
+            [StreamSummary(s.name, s.arn, s.status(now), s.mode, s.created_at) for s in page],
         )
 
     def describe_limits(self) -> Limits:

@@ -59,6 +59,7 @@ class ResourcePolicies:
         self._admission.api_call("PutResourcePolicy")
         check_policy(policy)
         found = self._resource(resource_arn)
+        self._account.require_active(found, "PutResourcePolicy")
         with found.lock, self._admission.changing(found, "PutResourcePolicy"):
             found.policies[resource_arn] = policy
 
@@ -77,6 +78,7 @@ class ResourcePolicies:
         """
         self._admission.api_call("DeleteResourcePolicy")
         found = self._resource(resource_arn)
+        self._account.require_active(found, "DeleteResourcePolicy")
         with found.lock, self._admission.changing(found, "DeleteResourcePolicy"):
             if found.policies.pop(resource_arn, None) is None:
                 raise ResourceNotFound(f"No resource policy is attached to {resource_arn}.")

@@ -106,6 +106,7 @@ class Reads:
         limited = self._admission.api_call("GetShardIterator")
         found = self._account.stream(stream)
         now = self._account.clock.now()
+        self._account.require_readable(found, now)
         with found.lock:
             shard = self._account.shard(found, shard_id, now)
             if limited:
@@ -144,7 +145,7 @@ class Reads:
                 f"{int(ITERATOR_TTL_SECONDS * 1000)} milliseconds."
             )
         found = self._account.streams.get(name)
-        if found is None or found.serial != serial:
+        if found is None or found.serial != serial or found.is_gone(now):
             raise StreamNotFound(name, self._account.account_id)
         with found.lock:
             shard = self._account.shard(found, shard_id, now)
@@ -181,6 +182,7 @@ class Reads:
         check_range(limit, 1, 10_000, "Limit")
         found = self._account.stream(stream)
         now = self._account.clock.now()
+        self._account.require_readable(found, now)
         with found.lock:
             shard = self._account.shard(found, shard_id, now)
             position = self._position(

@@ -72,7 +72,7 @@ class Savepoint:
     enhanced_metrics: frozenset[str]
     tags: dict[str, str]
     policies: dict[str, str]
-    extras: tuple[int | None, str]
+    extras: tuple[int | None, str, str, float]
     consumers: dict[str, tuple[str, float, dict[str, str]]]
 
     @classmethod
@@ -91,7 +91,12 @@ class Savepoint:
             frozenset(stream.enhanced_metrics),
             dict(stream.tags),
             dict(stream.policies),
-            (stream.warm_throughput_mibps, stream.record_distribution),
+            (
+                stream.warm_throughput_mibps,
+                stream.record_distribution,
+                stream.pending,
+                stream.ready_at,
+            ),
             {name: (arn, at, dict(tags)) for name, (arn, at, tags) in stream.consumers.items()},
         )
 
@@ -116,6 +121,11 @@ class Savepoint:
         stream.tags.update(self.tags)
         stream.policies.clear()
         stream.policies.update(self.policies)
-        stream.warm_throughput_mibps, stream.record_distribution = self.extras
+        (
+            stream.warm_throughput_mibps,
+            stream.record_distribution,
+            stream.pending,
+            stream.ready_at,
+        ) = self.extras
         stream.consumers.clear()
         stream.consumers.update(self.consumers)

@@ -45,6 +45,9 @@ class Stream:
         self.policies: dict[str, str] = {}
         self.warm_throughput_mibps: int | None = None
         self.record_distribution = "USER_PARTITION_KEY"
+        # A transitional status (CREATING, UPDATING, DELETING) lasts until `ready_at`.
+        self.pending = "ACTIVE"
+        self.ready_at = 0.0
         self.consumers: dict[str, tuple[str, float, dict[str, str]]] = {}
         self.counter = 0
         self.last_time = created_at
@@ -55,6 +58,22 @@ class Stream:
         self.open_shards: list[ShardLog] = []
         self.write_windows: dict[int, WriteWindow] = {}
         self.read_quotas: dict[int, ReadQuota] = {}
+
+    # -- status ------------------------------------------------------------------
+
+    def status(self, now: float) -> str:
+        """StreamStatus at `now`: ACTIVE once a transition's delay has passed."""
+        return self.pending if now < self.ready_at else "ACTIVE"
+
+    def enter(self, status: str, now: float, delay: float) -> None:
+        """Pass through `status` for `delay` seconds (not at all for 0)."""
+        if delay > 0:
+            self.pending = status
+            self.ready_at = now + delay
+
+    def is_gone(self, now: float) -> bool:
+        """Whether a deletion has run its course (the stream no longer exists)."""
+        return self.pending == "DELETING" and now >= self.ready_at
 
     # -- shards ------------------------------------------------------------------
 

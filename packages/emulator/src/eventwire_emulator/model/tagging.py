@@ -31,6 +31,7 @@ class Tagging:
         if self._admission.api_call("AddTagsToStream"):
             self._admission.limit_rate("AddTagsToStream", self._account.clock.now())
         found = self._account.stream(stream)
+        self._account.require_active(found, "AddTagsToStream")
         with found.lock, self._admission.changing(found, "AddTagsToStream"):
             metadata.add_tags(found.tags, tags, f"stream {found.name}")
 
@@ -39,6 +40,7 @@ class Tagging:
         if self._admission.api_call("RemoveTagsFromStream"):
             self._admission.limit_rate("RemoveTagsFromStream", self._account.clock.now())
         found = self._account.stream(stream)
+        self._account.require_active(found, "RemoveTagsFromStream")
         with found.lock, self._admission.changing(found, "RemoveTagsFromStream"):
             metadata.remove_tags(found.tags, tag_keys)
 
@@ -76,6 +78,7 @@ class Tagging:
         """TagResource on a stream or consumer ARN."""
         self._admission.api_call("TagResource")
         found, current = self._resource_tags(resource_arn)
+        self._account.require_active(found, "TagResource")
         with found.lock, self._admission.changing(found, "TagResource"):
             metadata.add_tags(current, tags, resource_arn)
 
@@ -83,6 +86,7 @@ class Tagging:
         """UntagResource on a stream or consumer ARN."""
         self._admission.api_call("UntagResource")
         found, current = self._resource_tags(resource_arn)
+        self._account.require_active(found, "UntagResource")
         with found.lock, self._admission.changing(found, "UntagResource"):
             metadata.remove_tags(current, tag_keys)
 

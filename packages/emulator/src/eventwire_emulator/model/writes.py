@@ -84,6 +84,8 @@ class Writes:
         if sequence_number_for_ordering is not None:
             floor = counter_floor(sequence_number_for_ordering)
         now = self._account.clock.now()
+        if now < found.ready_at:  # a transitional status: rare, so checked only then
+            self._account.require_readable(found, now)
         with found.lock:
             shard = found.route(hash_key)
             if self._account.quotas and not found.write_window(shard).admit(now, size):
@@ -151,6 +153,8 @@ class Writes:
                 f"{MAX_PUT_RECORDS_BYTES} bytes (10 MiB)."
             )
         now = self._account.clock.now()
+        if now < found.ready_at:
+            self._account.require_readable(found, now)
         faults: FaultInjector | None = self._account.faults
         if not (self._account.faults.has_entry_faults or self._account.faults.has_midway_bugs):
             faults = None
