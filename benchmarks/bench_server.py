@@ -4,7 +4,8 @@ Both servers run in their own process (so client and server use different cores)
 the emulator via ``python -m eventwire_emulator serve``, and a minimal socket server
 that answers every request with one fixed, valid response per operation. boto3
 against the canned server is boto3's own ceiling on this machine; the emulator's
-rates are reported as fractions of it. Targets: put_record >= 85 % of the ceiling,
+rates are reported as fractions of it, with auth off and with ``--auth sigv4``
+(every request's signature verified). Targets: put_record >= 85 % of the ceiling,
 put_records (500 a call) >= 60 %, and no slow-down as the stream grows to 200,000
 records (the last 10 % of calls at >= 90 % of the rate of the first 10 %).
 
@@ -168,18 +169,35 @@ def _rate(seconds: list[float]) -> float:
     return BATCH / statistics.median(seconds)
 
 
+#: The server configurations measured, each against the same ceiling.
+CONFIGURATIONS: list[tuple[str, list[str]]] = [
+    ("auth off", []),
+    ("--auth sigv4", ["--auth", "sigv4", "--credentials", "bench:bench"]),
+]
+
+
 def run() -> None:
     """Measure the ceiling and the emulator, print rates and ratios against the targets.
 
     Both servers run at once and the client alternates between them in short
     blocks, so a slow spell of the shared machine slows both sides alike; the
     growth check divides each tenth of the emulator's calls by the ceiling's
-    calls made at the same time, which cancels such spells out.
+    calls made at the same time, which cancels such spells out. Each server
+    configuration (auth off, SigV4 verification on) is measured in turn.
     """
     canned, canned_url = _start(["-m", "benchmarks.bench_server", "canned"])
+    try:
+        for label, extra in CONFIGURATIONS:
+            print(f"-- emulator with {label}")
+            _measure(canned_url, extra)
+    finally:
+        _stop(canned)
+
+
+def _measure(canned_url: str, extra: list[str]) -> None:
     emulator, emulator_url = _start(
         ["-m", "eventwire_emulator", "serve", "--port", "0", "--quotas", "off",
-         "--stream", f"{STREAM}:{SHARDS}", "--create-delay", "0", "--delete-delay", "0"]
+         "--stream", f"{STREAM}:{SHARDS}", "--create-delay", "0", "--delete-delay", "0", *extra]
     )  # fmt: skip
     try:
         ceiling, ours = _client(canned_url), _client(emulator_url)
@@ -202,7 +220,6 @@ def run() -> None:
         ceiling.close()
         ours.close()
     finally:
-        _stop(canned)
         _stop(emulator)
     rows = [
         ("put_record calls/s", 1 / statistics.median(put_ceiling),

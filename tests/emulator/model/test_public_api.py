@@ -21,9 +21,13 @@ class TestPublicApi:
         """The exported names are exactly these."""
         assert {
             "MAX_HASH_KEY",
+            "AccessDenied",
+            "AccessPolicies",
             "BillingCommitment",
+            "Caller",
             "ChildShard",
             "Clock",
+            "Cloud",
             "Consumer",
             "EnhancedMonitoringResult",
             "FaultInjector",

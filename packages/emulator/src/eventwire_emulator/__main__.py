@@ -10,8 +10,9 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from eventwire_emulator.model import Kinesis, ModelError
+from eventwire_emulator.model import AccessPolicies, Kinesis, ModelError
 from eventwire_emulator.server import DEFAULT_HOST, DEFAULT_PORT, EmulatorServer
+from eventwire_emulator.wire.sigv4 import Verifier
 
 #: The one setting that switches quotas for the server and the in-process backend.
 QUOTAS_ENV = "EVENTWIRE_EMULATOR_QUOTAS"
@@ -44,6 +45,27 @@ def _seconds(value: str) -> float:
     if not 0.0 <= seconds <= 3600.0:
         raise argparse.ArgumentTypeError(f"expected seconds from 0 to 3600, got {value!r}")
     return seconds
+
+
+def _credentials(value: str) -> tuple[str, str, str | None]:
+    key, _, rest = value.partition(":")
+    secret, _, account = rest.partition(":")
+    if not key or not secret or (account and not (len(account) == 12 and account.isdigit())):
+        raise argparse.ArgumentTypeError(
+            "expected KEY:SECRET or KEY:SECRET:ACCOUNT (twelve digits), got "
+            f"{key or '?'}:... (secret not shown)"
+        )
+    return key, secret, account or None
+
+
+def _policies(path: str) -> AccessPolicies:
+    try:
+        with open(path, encoding="utf-8") as file:
+            return AccessPolicies.from_json(file.read())
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"cannot read {path}: {exc.strerror}") from None
+    except ModelError as exc:
+        raise argparse.ArgumentTypeError(f"{path}: {exc.message}") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -80,6 +102,27 @@ def _parser() -> argparse.ArgumentParser:
             "(default: %(default)s, as kinesalite; 0 for speed)",
         )
     serve.add_argument(
+        "--auth",
+        choices=("none", "sigv4"),
+        default="none",
+        help="verify SigV4 signatures against --credentials (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--credentials",
+        type=_credentials,
+        action="append",
+        default=[],
+        metavar="KEY:SECRET[:ACCOUNT]",
+        help="an access key, its secret and (optionally) its twelve-digit account; repeat",
+    )
+    serve.add_argument(
+        "--policy",
+        type=_policies,
+        default=None,
+        metavar="FILE",
+        help='IAM-style identity policies: a JSON file {"ACCESS_KEY": policy document, ...}',
+    )
+    serve.add_argument(
         "--stream",
         type=_stream,
         action="append",
@@ -112,7 +155,8 @@ def serve(server: EmulatorServer) -> None:
         server.start()
         print(
             f"eventwire-emulator: Kinesis API on {server.url} "
-            f"(quotas {'on' if server.kinesis.quotas else 'off'}); "
+            f"(quotas {'on' if server.kinesis.quotas else 'off'}, "
+            f"auth {'sigv4' if server.wire.verifier is not None else 'none'}); "
             f"data viewer on {server.url}/viewer",
             flush=True,
         )
@@ -140,8 +184,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     kinesis.account.create_delay = args.create_delay
     kinesis.account.update_delay = args.update_delay
     kinesis.account.delete_delay = args.delete_delay
+    kinesis.account.policies = args.policy
+    if args.auth == "sigv4" and not args.credentials:
+        parser.error("--auth sigv4 needs at least one --credentials KEY:SECRET")
     try:
         server = EmulatorServer(kinesis, host=args.host, port=args.port)
+        server.wire.accounts = {key: account for key, _, account in args.credentials if account}
+        if args.auth == "sigv4":
+            server.wire.verifier = Verifier({key: secret for key, secret, _ in args.credentials})
     except OSError as exc:
         print(
             f"eventwire-emulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from eventwire_emulator.model.access import AccessDenied, AccessPolicies, Caller
 from eventwire_emulator.model.clock import Clock, ManualClock, SystemClock
+from eventwire_emulator.model.cloud import Cloud
 from eventwire_emulator.model.errors import (
     InjectedFault,
     InvalidArgument,
@@ -54,9 +56,13 @@ from eventwire_emulator.model.subscriptions import Subscription
 
 __all__ = [
     "MAX_HASH_KEY",
+    "AccessDenied",
+    "AccessPolicies",
     "BillingCommitment",
+    "Caller",
     "ChildShard",
     "Clock",
+    "Cloud",
     "Consumer",
     "EnhancedMonitoringResult",
     "FaultInjector",

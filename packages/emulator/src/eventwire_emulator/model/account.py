@@ -6,6 +6,7 @@ import re
 import threading
 
 from eventwire_emulator.model import metadata
+from eventwire_emulator.model.access import AccessPolicies
 from eventwire_emulator.model.clock import Clock, SystemClock
 from eventwire_emulator.model.errors import (
     InvalidArgument,
@@ -70,6 +71,7 @@ class Account:
         create_delay: float = 0.0,
         update_delay: float = 0.0,
         delete_delay: float = 0.0,
+        policies: AccessPolicies | None = None,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
         self.quotas = quotas
@@ -83,6 +85,8 @@ class Account:
         self.create_delay = create_delay
         self.update_delay = update_delay
         self.delete_delay = delete_delay
+        # Identity policies by access key; None: every caller may do everything.
+        self.policies = policies
         self.streams: dict[str, Stream] = {}
         self.lock = threading.Lock()
         self.serial = 0

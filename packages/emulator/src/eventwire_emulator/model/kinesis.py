@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from eventwire_emulator.model.access import AccessPolicies
 from eventwire_emulator.model.account import Account
 from eventwire_emulator.model.account_settings import AccountSettings
 from eventwire_emulator.model.admission import Admission
@@ -54,7 +55,12 @@ class Kinesis:
 
     Construct with ``Kinesis(clock=..., quotas=..., region=..., account_id=...,
     shard_limit=500, on_demand_stream_count_limit=50, faults=FaultInjector(),
-    create_delay=0.0, update_delay=0.0, delete_delay=0.0)``.
+    create_delay=0.0, update_delay=0.0, delete_delay=0.0, policies=None)``.
+
+    `policies` maps access keys to IAM-style identity policy documents (see
+    `access`); when given, every request through the wire layer is authorized
+    against them and the target's resource policy, as IAM does. Direct calls
+    on this object are not: they have no caller.
 
     The operations live in named parts, each a module of its own: `account`
     (settings, stream table, lookups), `admission` (faults, call rates,
@@ -78,6 +84,7 @@ class Kinesis:
         create_delay: float = 0.0,
         update_delay: float = 0.0,
         delete_delay: float = 0.0,
+        policies: AccessPolicies | Mapping[str, Any] | None = None,
     ) -> None:
         self.account = Account(
             clock=clock,
@@ -90,6 +97,9 @@ class Kinesis:
             create_delay=create_delay,
             update_delay=update_delay,
             delete_delay=delete_delay,
+            policies=policies
+            if policies is None or isinstance(policies, AccessPolicies)
+            else AccessPolicies(policies),
         )
         self.admission = admission = Admission(self.account)
         self.lifecycle = Lifecycle(self.account, admission)
@@ -118,6 +128,7 @@ class Kinesis:
 
     # -- reads -----------------------------------------------------------------
     get_shard_iterator = _delegate("reads", Reads.get_shard_iterator)
+    iterator_stream_arn = _delegate("reads", Reads.iterator_stream_arn)
     get_records = _delegate("reads", Reads.get_records)
     read_shard = _delegate("reads", Reads.read_shard)
     open_subscription = _delegate("reads", Reads.open_subscription)
@@ -161,6 +172,7 @@ class Kinesis:
     # -- policies ------------------------------------------------------------------
     put_resource_policy = _delegate("policies", ResourcePolicies.put_resource_policy)
     get_resource_policy = _delegate("policies", ResourcePolicies.get_resource_policy)
+    policy_for = _delegate("policies", ResourcePolicies.policy_for)
     delete_resource_policy = _delegate("policies", ResourcePolicies.delete_resource_policy)
 
     # -- settings --------------------------------------------------------------------

@@ -11,7 +11,7 @@ import json
 from eventwire_emulator.model import metadata
 from eventwire_emulator.model.account import Account
 from eventwire_emulator.model.admission import Admission
-from eventwire_emulator.model.errors import InvalidArgument, ResourceNotFound
+from eventwire_emulator.model.errors import InvalidArgument, ModelError, ResourceNotFound
 from eventwire_emulator.model.stream import Stream
 
 MAX_POLICY_BYTES = 20 * 1024
@@ -53,6 +53,15 @@ class ResourcePolicies:
         if resource_arn != found.arn:
             raise InvalidArgument(f"Invalid ResourceARN {resource_arn!r}.")
         return found
+
+    def policy_for(self, resource_arn: str) -> str | None:
+        """The policy attached to a stream or consumer, for authorization; no API call."""
+        try:
+            found = self._resource(resource_arn)
+        except ModelError:
+            return None
+        with found.lock:
+            return found.policies.get(resource_arn)
 
     def put_resource_policy(self, resource_arn: str, policy: str) -> None:
         """PutResourcePolicy: attach (or replace) the policy of a stream or consumer."""

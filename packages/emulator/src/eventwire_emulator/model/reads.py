@@ -14,6 +14,7 @@ from eventwire_emulator.model.admission import Admission
 from eventwire_emulator.model.errors import (
     InvalidArgument,
     IteratorExpired,
+    ModelError,
     NextTokenExpired,
     ResourceNotFound,
     StreamNotFound,
@@ -117,6 +118,14 @@ class Reads:
                 found, shard, shard_iterator_type, starting_sequence_number, timestamp
             )
             return self._iterator(found, shard, position, now)
+
+    def iterator_stream_arn(self, shard_iterator: str) -> str | None:
+        """The ARN of the stream a shard iterator reads, for authorization; None if malformed."""
+        try:
+            name = self._account.tokens.decode("iterator", shard_iterator, "ShardIterator")[0]
+        except (ModelError, IndexError):
+            return None
+        return self._account.stream_arn(name) if isinstance(name, str) else None
 
     def _iterator(self, stream: Stream, shard: ShardLog, position: int, now: float) -> str:
         return self._account.tokens.encode(

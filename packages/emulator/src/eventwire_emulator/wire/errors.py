@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from eventwire_emulator.model.access import AccessDenied
 from eventwire_emulator.model.errors import (
     InjectedFault,
     InvalidArgument,
@@ -36,6 +37,7 @@ from eventwire_emulator.model.errors import (
 #: MRO, so a subclass maps like its nearest listed base; ModelError itself is the
 #: fallback for a model error nobody mapped, which is our bug, hence a 500.
 ERROR_TABLE: dict[type[ModelError], tuple[str, int]] = {
+    AccessDenied: ("AccessDeniedException", 400),
     StreamNotFound: ("ResourceNotFoundException", 400),
     ResourceNotFound: ("ResourceNotFoundException", 400),
     ResourceInUse: ("ResourceInUseException", 400),

@@ -7,7 +7,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from eventwire_emulator.model import Kinesis, ModelError
+from eventwire_emulator.model import Cloud, Kinesis, ModelError
+from eventwire_emulator.wire.authorize import authorize
 from eventwire_emulator.wire.errors import (
     AwsError,
     SerializationError,
@@ -16,6 +17,7 @@ from eventwire_emulator.wire.errors import (
     WireError,
     aws_error,
 )
+from eventwire_emulator.wire.identity import account_of, credential_scope
 from eventwire_emulator.wire.operations import HANDLERS, UNSUPPORTED
 from eventwire_emulator.wire.parsing import PARSERS
 from eventwire_emulator.wire.response import (
@@ -24,6 +26,7 @@ from eventwire_emulator.wire.response import (
     json_response,
     stream_response,
 )
+from eventwire_emulator.wire.sigv4 import Verifier
 from eventwire_emulator.wire.subscribe import SubscriptionPolicy, subscribe_to_shard
 
 logger = logging.getLogger(__name__)
@@ -32,6 +35,9 @@ TARGET_PREFIX = "Kinesis_20131202."
 JSON_MEDIA_TYPES = frozenset(
     {"application/x-amz-json-1.1", "application/x-amz-json-1.0", "application/json"}
 )
+
+#: Credential scopes remembered with the model they route to; cleared when full.
+_SCOPE_CACHE_SIZE = 1024
 
 _OPERATIONS = {TARGET_PREFIX + name: name for name in [*PARSERS, *UNSUPPORTED]}
 
@@ -63,19 +69,71 @@ class Wire:
     and reported as a 500 ``InternalFailure``.
     """
 
-    def __init__(self, kinesis: Kinesis, *, subscription: SubscriptionPolicy | None = None) -> None:
+    def __init__(
+        self,
+        kinesis: Kinesis,
+        *,
+        subscription: SubscriptionPolicy | None = None,
+        accounts: Mapping[str, str] | None = None,
+    ) -> None:
         self.kinesis = kinesis
         self.subscription = subscription or SubscriptionPolicy()
+        #: One model per (account, region); ``kinesis`` serves its own pair.
+        self.cloud = Cloud(kinesis)
+        #: Access key -> account id (see ``identity.account_of``).
+        self.accounts = dict(accounts or {})
+        self._routes: dict[str, tuple[Kinesis, str]] = {}
+        #: Set to verify SigV4 signatures (``serve --auth sigv4``); None accepts any.
+        self.verifier: Verifier | None = None
+
+    def route(self, headers: Mapping[str, str] | None) -> tuple[Kinesis, str]:
+        """Return the model a request goes to (its scope's region and account) and its key.
+
+        A request without a SigV4 Authorization header goes to ``kinesis``, keyless.
+
+        Raises:
+            ModelError: the scope names a malformed region, or too many accounts.
+        """
+        if not headers:
+            return self.kinesis, ""
+        authorization = headers.get("authorization") or _header(headers, "Authorization")
+        if not authorization:
+            return self.kinesis, ""
+        start = authorization.find("Credential=")
+        key = authorization[start : authorization.find(",", start)] if start >= 0 else ""
+        found = self._routes.get(key)
+        if found is not None:
+            return found
+        scope = credential_scope(authorization)
+        if scope is None:
+            return self.kinesis, ""
+        account = account_of(scope.access_key, self.accounts, self.kinesis.account_id)
+        found = self.cloud.get(account, scope.region), scope.access_key
+        if len(self._routes) >= _SCOPE_CACHE_SIZE:
+            self._routes.clear()
+        self._routes[key] = found
+        return found
 
     def handle(
-        self, target: str | None, body: bytes, headers: Mapping[str, str] | None = None
+        self,
+        target: str | None,
+        body: bytes,
+        headers: Mapping[str, str] | None = None,
+        *,
+        method: str = "POST",
+        path: str = "/",
+        query: str = "",
     ) -> WireResponse:
         """Answer one request.
 
         Args:
             target: the ``X-Amz-Target`` header, e.g. ``Kinesis_20131202.PutRecord``.
             body: the raw request body.
-            headers: the request headers; only ``Content-Type`` is consulted.
+            headers: the request headers: ``Content-Type``, and ``Authorization``
+                for the region, the account and (with a verifier) the signature.
+            method: the HTTP method, path and query, which a SigV4 signature covers.
+            path: see `method`.
+            query: see `method`.
         """
         try:
             operation = _OPERATIONS.get(target or "")
@@ -90,10 +148,18 @@ class Wire:
                     f"{operation} is not supported by the eventwire emulator: "
                     f"{UNSUPPORTED[operation]}."
                 )
+            if self.verifier is not None:
+                self.verifier.verify(
+                    method, path, query, headers or {}, body, self.kinesis.clock.now()
+                )
+            kinesis, access_key = self.route(headers)
             params = PARSERS[operation](_decode(body))
+            policies = self.kinesis.account.policies
+            if policies is not None:
+                authorize(kinesis, policies, access_key, operation, params)
             if operation == "SubscribeToShard":
-                return stream_response(subscribe_to_shard(self.kinesis, params, self.subscription))
-            return json_response(HANDLERS[operation](self.kinesis, params))
+                return stream_response(subscribe_to_shard(kinesis, params, self.subscription))
+            return json_response(HANDLERS[operation](kinesis, params))
         except WireError as exc:
             return error_response(exc.to_aws())
         except ModelError as exc:
