@@ -12,6 +12,7 @@ region and service (bounded), so a request costs two HMACs and two hashes.
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import hmac
 import threading
@@ -51,7 +52,29 @@ class InvalidSignature(WireError):
 
 
 def _hmac(key: bytes, text: str) -> bytes:
-    return hmac.new(key, text.encode(), hashlib.sha256).digest()
+    return hmac.digest(key, text.encode(), "sha256")
+
+
+def _epoch(amz_date: str) -> float:
+    """Seconds since the epoch of an X-Amz-Date (``YYYYMMDDTHHMMSSZ``).
+
+    Sliced by hand rather than with strptime, which costs a third of a verification.
+    """
+    if len(amz_date) != 16 or amz_date[8] != "T" or amz_date[15] != "Z":
+        raise IncompleteSignature(f"Invalid X-Amz-Date {amz_date!r}: use YYYYMMDDTHHMMSSZ.")
+    try:
+        fields = (
+            int(amz_date[0:4]),
+            int(amz_date[4:6]),
+            int(amz_date[6:8]),
+            int(amz_date[9:11]),
+            int(amz_date[11:13]),
+            int(amz_date[13:15]),
+        )
+        datetime(*fields)  # rejects a month 13 or a 31 February
+    except ValueError:
+        raise IncompleteSignature(f"Invalid X-Amz-Date {amz_date!r}.") from None
+    return float(calendar.timegm((*fields, 0, 0, 0)))
 
 
 def _parse_authorization(value: str) -> tuple[list[str], list[str], str]:
@@ -141,15 +164,13 @@ class Verifier:
         amz_date = _header_value(headers, "x-amz-date")
         if amz_date is None:
             raise IncompleteSignature("Authorization header requires existence of X-Amz-Date.")
-        try:
-            stamp = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-        except ValueError:
-            raise IncompleteSignature(f"Invalid X-Amz-Date {amz_date!r}.") from None
+        stamp = _epoch(amz_date)
         if access_key not in self.secrets:
             raise UnrecognizedClient("The security token included in the request is invalid.")
         if "host" not in signed:
             raise IncompleteSignature("The Host header must be signed (SignedHeaders lacks host).")
-        _check_time(stamp, now)
+        if abs(now - stamp) > MAX_SKEW_SECONDS:
+            _refuse_time(stamp, now)
         canonical_headers = []
         for name in signed:
             value = _header_value(headers, name)
@@ -162,8 +183,8 @@ class Verifier:
         canonical_request = "\n".join(
             (
                 method,
-                quote(path or "/", safe="/-_.~"),
-                _canonical_query(query),
+                "/" if path in ("/", "") else quote(path, safe="/-_.~"),
+                _canonical_query(query) if query else "",
                 "".join(canonical_headers),
                 ";".join(signed),
                 payload,
@@ -178,7 +199,7 @@ class Verifier:
             )
         )
         key = self._signing_key(access_key, date, region, service)
-        expected = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+        expected = hmac.digest(key, string_to_sign.encode(), "sha256").hex()
         if not hmac.compare_digest(expected, signature):
             raise InvalidSignature(_MISMATCH)
         return access_key
@@ -191,9 +212,10 @@ _MISMATCH = (
 )
 
 
-def _check_time(stamp: datetime, now: float) -> None:
+def _refuse_time(epoch: float, now: float) -> None:
+    stamp = datetime.fromtimestamp(epoch, UTC)
     current = datetime.fromtimestamp(now, UTC)
-    skew = (current - stamp).total_seconds()
+    skew = now - epoch
     form = "%Y%m%dT%H%M%SZ"
     if skew > MAX_SKEW_SECONDS:
         earliest = datetime.fromtimestamp(now - MAX_SKEW_SECONDS, UTC)
