@@ -4,8 +4,10 @@ Both servers run in their own process (so client and server use different cores)
 the emulator via ``python -m eventwire_emulator serve``, and a minimal socket server
 that answers every request with one fixed, valid response per operation. boto3
 against the canned server is boto3's own ceiling on this machine; the emulator's
-rates are reported as fractions of it, with auth off and with ``--auth sigv4``
-(every request's signature verified). Targets: put_record >= 85 % of the ceiling,
+rates are reported as fractions of it, with auth off, with ``--auth sigv4``
+(every request's signature verified) and with ``--data-dir`` (every record
+committed to SQLite before it is acknowledged; target: put_records at >= 70 %
+of the in-memory rate). Targets: put_record >= 85 % of the ceiling,
 put_records (500 a call) >= 60 %, and no slow-down as the stream grows to 200,000
 records (the last 10 % of calls at >= 90 % of the rate of the first 10 %).
 
@@ -24,6 +26,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from typing import Any
@@ -173,7 +176,10 @@ def _rate(seconds: list[float]) -> float:
 CONFIGURATIONS: list[tuple[str, list[str]]] = [
     ("auth off", []),
     ("--auth sigv4", ["--auth", "sigv4", "--credentials", "bench:bench"]),
+    ("--data-dir (--fsync batch)", ["--data-dir", "{data_dir}"]),
 ]
+PERSISTENCE_TARGET = 0.70
+"""put_records with --data-dir, as a fraction of the in-memory rate (both against the ceiling)."""
 
 
 def run() -> None:
@@ -186,15 +192,24 @@ def run() -> None:
     configuration (auth off, SigV4 verification on) is measured in turn.
     """
     canned, canned_url = _start(["-m", "benchmarks.bench_server", "canned"])
+    batch_ratios: dict[str, float] = {}
     try:
-        for label, extra in CONFIGURATIONS:
-            print(f"-- emulator with {label}")
-            _measure(canned_url, extra)
+        with tempfile.TemporaryDirectory() as data_dir:
+            for label, extra in CONFIGURATIONS:
+                print(f"-- emulator with {label}")
+                args = [a.format(data_dir=data_dir) for a in extra]
+                batch_ratios[label] = _measure(canned_url, args)
     finally:
         _stop(canned)
+    persisted = batch_ratios["--data-dir (--fsync batch)"] / batch_ratios["auth off"]
+    print(
+        f"put_records with --data-dir at {persisted:.0%} of in-memory "
+        f"(target {PERSISTENCE_TARGET:.0%}) {'ok' if persisted >= PERSISTENCE_TARGET else 'BELOW'}"
+    )
 
 
-def _measure(canned_url: str, extra: list[str]) -> None:
+def _measure(canned_url: str, extra: list[str]) -> float:
+    """Measure one server configuration; return its put_records ratio to the ceiling."""
     emulator, emulator_url = _start(
         ["-m", "eventwire_emulator", "serve", "--port", "0", "--quotas", "off",
          "--stream", f"{STREAM}:{SHARDS}", "--create-delay", "0", "--delete-delay", "0", *extra]
@@ -242,6 +257,7 @@ def _measure(canned_url: str, extra: list[str]) -> None:
         f"ceiling, last 10 % at {last:.0%}, ratio {growth:.0%} (target 90 %) "
         f"{'ok' if growth >= 0.9 else 'BELOW'}"
     )
+    return _rate(batch_ours) / _rate(batch_ceiling)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from eventwire_emulator.model import AccessPolicies, Kinesis, ModelError
+from eventwire_emulator.model import AccessPolicies, Kinesis, ModelError, ResourceInUse
+from eventwire_emulator.persistence import FSYNC_MODES, DataDir, DataDirError, SqliteJournal
 from eventwire_emulator.server import DEFAULT_HOST, DEFAULT_PORT, EmulatorServer
 from eventwire_emulator.wire.sigv4 import Verifier
 
@@ -123,6 +124,19 @@ def _parser() -> argparse.ArgumentParser:
         help='IAM-style identity policies: a JSON file {"ACCESS_KEY": policy document, ...}',
     )
     serve.add_argument(
+        "--data-dir",
+        default=None,
+        metavar="DIR",
+        help="keep streams and records in DIR across restarts (default: in memory only)",
+    )
+    serve.add_argument(
+        "--fsync",
+        choices=FSYNC_MODES,
+        default="batch",
+        help="batch: acknowledged writes survive the process being killed; always: "
+        "fsync each write, surviving a power cut too (default: %(default)s)",
+    )
+    serve.add_argument(
         "--stream",
         type=_stream,
         action="append",
@@ -174,30 +188,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     quotas = args.quotas if args.quotas is not None else _default_quotas(parser)
-    kinesis = Kinesis(quotas=quotas)
-    for name, shards in args.stream:
-        try:
-            kinesis.create_stream(name, shards)
-        except ModelError as exc:
-            parser.error(f"--stream {name}:{shards}: {exc.message}")
-    # Set after the --stream streams exist, so that those are ACTIVE from the start.
-    kinesis.account.create_delay = args.create_delay
-    kinesis.account.update_delay = args.update_delay
-    kinesis.account.delete_delay = args.delete_delay
-    kinesis.account.policies = args.policy
     if args.auth == "sigv4" and not args.credentials:
         parser.error("--auth sigv4 needs at least one --credentials KEY:SECRET")
+    kinesis = Kinesis(quotas=quotas)
+    kinesis.account.policies = args.policy
     try:
         server = EmulatorServer(kinesis, host=args.host, port=args.port)
-        server.wire.accounts = {key: account for key, _, account in args.credentials if account}
-        if args.auth == "sigv4":
-            server.wire.verifier = Verifier({key: secret for key, secret, _ in args.credentials})
     except OSError as exc:
         print(
             f"eventwire-emulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr
         )
         return 1
-    serve(server)
+    server.wire.accounts = {key: account for key, _, account in args.credentials if account}
+    if args.auth == "sigv4":
+        server.wire.verifier = Verifier({key: secret for key, secret, _ in args.credentials})
+    data_dir = None
+    journal = None
+    if args.data_dir is not None:
+        try:
+            data_dir = DataDir(args.data_dir)
+        except DataDirError as exc:
+            server.stop()
+            print(f"eventwire-emulator: {exc}", file=sys.stderr)
+            return 1
+        journal = SqliteJournal(data_dir.database, fsync=args.fsync)
+        kinesis.account.journal = journal
+        journal.restore(server.wire.cloud.get)
+    try:
+        for name, shards in args.stream:
+            try:
+                kinesis.create_stream(name, shards)
+            except ModelError as exc:
+                if isinstance(exc, ResourceInUse) and journal is not None:
+                    continue  # kept from an earlier run in the data directory
+                server.stop()
+                parser.error(f"--stream {name}:{shards}: {exc.message}")
+        # Set after the --stream streams exist, so that those are ACTIVE from the start.
+        kinesis.account.create_delay = args.create_delay
+        kinesis.account.update_delay = args.update_delay
+        kinesis.account.delete_delay = args.delete_delay
+        serve(server)
+    finally:
+        if journal is not None:
+            journal.close()
+        if data_dir is not None:
+            data_dir.close()
     return 0
 
 

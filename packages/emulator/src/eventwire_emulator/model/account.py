@@ -16,6 +16,7 @@ from eventwire_emulator.model.errors import (
     StreamNotFound,
 )
 from eventwire_emulator.model.faults import FaultInjector
+from eventwire_emulator.model.journal import Journal
 from eventwire_emulator.model.shard_log import ShardLog
 from eventwire_emulator.model.stream import Stream
 from eventwire_emulator.model.subscriptions import SubscriptionTable
@@ -87,6 +88,8 @@ class Account:
         self.delete_delay = delete_delay
         # Identity policies by access key; None: every caller may do everything.
         self.policies = policies
+        # Where the streams' changes are made durable; None keeps them in memory.
+        self.journal: Journal | None = None
         self.streams: dict[str, Stream] = {}
         self.lock = threading.Lock()
         self.serial = 0
@@ -126,6 +129,8 @@ class Account:
         # The name stays taken until now, so no other stream can hold it.
         if self.streams.get(stream.name) is stream:
             self.streams.pop(stream.name, None)
+            if stream.journal is not None:
+                stream.journal.dropped(stream)
         return True
 
     def require_active(self, stream: Stream, operation: str) -> None:

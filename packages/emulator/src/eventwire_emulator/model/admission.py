@@ -59,6 +59,8 @@ class Admission:
         try:
             yield
             self._account.faults.midway(operation)
+            if stream.journal is not None:
+                stream.journal.changed(stream)
         except BaseException:
             saved.restore(stream)
             raise

@@ -72,6 +72,7 @@ class Cloud:
                     delete_delay=primary.account.delete_delay,
                     policies=primary.account.policies,
                 )
+                found.account.journal = primary.account.journal
                 self._models[(account_id, region)] = found
             return found
 

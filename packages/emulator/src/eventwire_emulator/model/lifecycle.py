@@ -95,9 +95,12 @@ class Lifecycle:
                 stream.open_shard(hash_range, now)
             stream.reroute()
             stream.enter("CREATING", now, self._account.create_delay)
+            stream.journal = self._account.journal
             self._account.streams[stream_name] = stream
             try:
                 self._account.faults.midway("CreateStream")
+                if stream.journal is not None:
+                    stream.journal.changed(stream)
             except BaseException:
                 del self._account.streams[stream_name]
                 raise
@@ -121,6 +124,8 @@ class Lifecycle:
                     found.enter("DELETING", self._account.clock.now(), delay)
                     if delay <= 0:
                         del self._account.streams[found.name]
+                if delay <= 0 and found.journal is not None:
+                    found.journal.dropped(found)
             except BaseException:
                 self._account.streams[found.name] = found
                 raise

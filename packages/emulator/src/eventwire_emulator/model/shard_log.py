@@ -92,12 +92,12 @@ class ShardLog:
         """The number of untrimmed records."""
         return len(self.counters) - self.head
 
-    def trim(self, cutoff: float) -> None:
-        """Drop records that arrived before `cutoff`."""
+    def trim(self, cutoff: float) -> bool:
+        """Drop records that arrived before `cutoff`; return whether any were."""
         times = self.times
         end = len(times)
         if self.head == end or times[self.head] >= cutoff:
-            return
+            return False
         self.head = bisect_left(times, cutoff, self.head, end)
         if self.head >= _COMPACT_AT and self.head * 2 >= end:
             head = self.head
@@ -106,6 +106,7 @@ class ShardLog:
             del self.counters[:head]
             del self.times[:head]
             self.head = 0
+        return True
 
     def index_of_counter(self, counter: int) -> int:
         """Return the slot of the first untrimmed record with a counter >= `counter`."""

@@ -7,6 +7,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 
 from eventwire_emulator.model.hashing import HashRange
+from eventwire_emulator.model.journal import Journal
 from eventwire_emulator.model.quotas import ReadQuota, WriteWindow
 from eventwire_emulator.model.results import ChildShard, Record
 from eventwire_emulator.model.sequence import SEQUENCE_BASE, SHARD_SLOTS, format_sequence_number
@@ -48,6 +49,10 @@ class Stream:
         # A transitional status (CREATING, UPDATING, DELETING) lasts until `ready_at`.
         self.pending = "ACTIVE"
         self.ready_at = 0.0
+        # Where changes are made durable (see `journal`); None keeps them in memory.
+        self.journal: Journal | None = None
+        # The store's id of this stream; 0 until it has one.
+        self.store_id = 0
         self.consumers: dict[str, tuple[str, float, dict[str, str]]] = {}
         self.counter = 0
         self.last_time = created_at
@@ -133,9 +138,12 @@ class Stream:
     def trim(self, now: float) -> None:
         """Drop records past retention from every shard."""
         cutoff = self.retention_cutoff(now)
+        dropped = False
         for shard in self.shards:
-            shard.trim(cutoff)
+            dropped = shard.trim(cutoff) or dropped
         self.next_trim = now + _TRIM_EVERY_SECONDS
+        if dropped and self.journal is not None:
+            self.journal.trimmed(self, cutoff)
 
     def arrival_time(self, now: float) -> float:
         """Return an arrival timestamp that never goes backwards within the stream."""

@@ -96,6 +96,8 @@ class Writes:
                     found.counter = floor
                 sequence_number = found.append(shard, data, partition_key, found.arrival_time(now))
                 self._account.faults.midway("PutRecord")
+                if found.journal is not None:
+                    found.journal.appended(found, mark.counter)
             except BaseException:
                 mark.restore(found)
                 raise
@@ -204,6 +206,8 @@ class Writes:
                             results.append(PutRecordsResultEntry(sequence_number, shard.shard_id))
                 if faults is not None:
                     faults.midway("PutRecords")
+                if found.journal is not None:
+                    found.journal.appended(found, mark.counter)
             except BaseException:
                 # Nothing of a request that failed unexpectedly stays behind.
                 mark.restore(found)
