@@ -8,7 +8,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from eventwire_emulator.model import Cloud, Kinesis, ModelError
+from eventwire_emulator.wire import cbor
 from eventwire_emulator.wire.authorize import authorize
+from eventwire_emulator.wire.cbor import MEDIA_TYPE as CBOR_MEDIA_TYPE
 from eventwire_emulator.wire.errors import (
     AwsError,
     SerializationError,
@@ -22,6 +24,8 @@ from eventwire_emulator.wire.operations import HANDLERS, UNSUPPORTED
 from eventwire_emulator.wire.parsing import PARSERS
 from eventwire_emulator.wire.response import (
     WireResponse,
+    cbor_error_response,
+    cbor_response,
     error_response,
     json_response,
     stream_response,
@@ -135,6 +139,7 @@ class Wire:
             path: see `method`.
             query: see `method`.
         """
+        use_cbor = False
         try:
             operation = _OPERATIONS.get(target or "")
             if operation is None:
@@ -142,44 +147,53 @@ class Wire:
                     f"Unknown operation {target!r}." if target else "Missing X-Amz-Target header."
                 )
             if headers:
-                _check_content_type(_header(headers, "Content-Type"))
+                use_cbor = _check_content_type(_header(headers, "Content-Type"))
             if operation in UNSUPPORTED:
                 raise UnsupportedOperationError(
                     f"{operation} is not supported by the eventwire emulator: "
                     f"{UNSUPPORTED[operation]}."
+                )
+            if use_cbor and operation == "SubscribeToShard":
+                raise SerializationError(
+                    "SubscribeToShard over CBOR is not supported by the eventwire emulator; "
+                    "use application/x-amz-json-1.1."
                 )
             if self.verifier is not None:
                 self.verifier.verify(
                     method, path, query, headers or {}, body, self.kinesis.clock.now()
                 )
             kinesis, access_key = self.route(headers)
-            params = PARSERS[operation](_decode(body))
+            params = PARSERS[operation](cbor.decode_request(body) if use_cbor else _decode(body))
             policies = self.kinesis.account.policies
             if policies is not None:
                 authorize(kinesis, policies, access_key, operation, params)
             if operation == "SubscribeToShard":
                 return stream_response(subscribe_to_shard(kinesis, params, self.subscription))
-            return json_response(HANDLERS[operation](kinesis, params))
+            result = HANDLERS[operation](kinesis, params)
+            return cbor_response(result) if use_cbor else json_response(result)
         except WireError as exc:
-            return error_response(exc.to_aws())
+            error = exc.to_aws()
         except ModelError as exc:
-            return error_response(aws_error(exc))
+            error = aws_error(exc)
         except Exception:
             logger.exception("emulator bug while handling %s", target)
-            return error_response(
-                AwsError("InternalFailure", 500, "The emulator failed; see its log.")
-            )
+            error = AwsError("InternalFailure", 500, "The emulator failed; see its log.")
+        return cbor_error_response(error) if use_cbor else error_response(error)
 
 
-def _check_content_type(content_type: str | None) -> None:
+def _check_content_type(content_type: str | None) -> bool:
+    """Return whether the request is CBOR; raise for a media type neither protocol uses."""
     if content_type is None:
-        return
+        return False
     media_type = content_type.partition(";")[0].strip().lower()
+    if media_type == CBOR_MEDIA_TYPE:
+        return True
     if media_type not in JSON_MEDIA_TYPES:
         raise SerializationError(
             f"Unsupported Content-Type {content_type!r}: this emulator speaks "
-            "application/x-amz-json-1.1 (for the Java SDK, disable CBOR)."
+            f"application/x-amz-json-1.1 and {CBOR_MEDIA_TYPE}."
         )
+    return False
 
 
 def _decode(body: bytes) -> Any:
