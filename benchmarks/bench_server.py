@@ -173,10 +173,12 @@ def _rate(seconds: list[float]) -> float:
 
 
 #: The server configurations measured, each against the same ceiling.
-CONFIGURATIONS: list[tuple[str, list[str]]] = [
-    ("auth off", []),
-    ("--auth sigv4", ["--auth", "sigv4", "--credentials", "bench:bench"]),
-    ("--data-dir (--fsync batch)", ["--data-dir", "{data_dir}"]),
+#: The ceiling targets apply to the in-memory server, auth off and on; with --data-dir
+#: the target is put_records against the in-memory rate (a commit per request).
+CONFIGURATIONS: list[tuple[str, list[str], bool]] = [
+    ("auth off", [], True),
+    ("--auth sigv4", ["--auth", "sigv4", "--credentials", "bench:bench"], True),
+    ("--data-dir (--fsync batch)", ["--data-dir", "{data_dir}"], False),
 ]
 PERSISTENCE_TARGET = 0.70
 """put_records with --data-dir, as a fraction of the in-memory rate (both against the ceiling)."""
@@ -195,10 +197,10 @@ def run() -> None:
     batch_ratios: dict[str, float] = {}
     try:
         with tempfile.TemporaryDirectory() as data_dir:
-            for label, extra in CONFIGURATIONS:
+            for label, extra, judged in CONFIGURATIONS:
                 print(f"-- emulator with {label}")
                 args = [a.format(data_dir=data_dir) for a in extra]
-                batch_ratios[label] = _measure(canned_url, args)
+                batch_ratios[label] = _measure(canned_url, args, judged=judged)
     finally:
         _stop(canned)
     persisted = batch_ratios["--data-dir (--fsync batch)"] / batch_ratios["auth off"]
@@ -208,7 +210,7 @@ def run() -> None:
     )
 
 
-def _measure(canned_url: str, extra: list[str]) -> float:
+def _measure(canned_url: str, extra: list[str], *, judged: bool) -> float:
     """Measure one server configuration; return its put_records ratio to the ceiling."""
     emulator, emulator_url = _start(
         ["-m", "eventwire_emulator", "serve", "--port", "0", "--quotas", "off",
@@ -244,7 +246,7 @@ def _measure(canned_url: str, extra: list[str]) -> float:
     print(f"{'':38} {'ceiling':>10} {'emulator':>10} {'ratio':>7} {'target':>7}")
     for name, ceiling_rate, our_rate, target in rows:
         ratio = our_rate / ceiling_rate
-        verdict = "ok" if ratio >= target else "BELOW"
+        verdict = ("ok" if ratio >= target else "BELOW") if judged else "(no target)"
         print(
             f"{name:38} {ceiling_rate:10.0f} {our_rate:10.0f} {ratio:7.0%} {target:7.0%} {verdict}"
         )

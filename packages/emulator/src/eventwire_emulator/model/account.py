@@ -133,6 +133,22 @@ class Account:
                 stream.journal.dropped(stream)
         return True
 
+    def resource(self, resource_arn: str) -> tuple[Stream, str | None]:
+        """Return the stream a stream or consumer ARN names, and the consumer's name.
+
+        Raises:
+            ResourceNotFound: no such stream or consumer.
+            InvalidArgument: a malformed ARN.
+        """
+        if "/consumer/" not in resource_arn:
+            return self.stream(resource_arn), None
+        stream_arn, name = metadata.split_consumer_arn(resource_arn)
+        found = self.stream(stream_arn)
+        entry = found.consumers.get(name)
+        if entry is None or entry[0] != resource_arn:
+            raise ResourceNotFound(f"Consumer {resource_arn} not found.")
+        return found, name
+
     def require_active(self, stream: Stream, operation: str) -> None:
         """Refuse `operation` unless the stream is ACTIVE (the API reference's ResourceInUse).
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-from eventwire_emulator.model import metadata
 from eventwire_emulator.model.account import Account
 from eventwire_emulator.model.admission import Admission
 from eventwire_emulator.model.errors import InvalidArgument, ModelError, ResourceNotFound
@@ -42,15 +41,9 @@ class ResourcePolicies:
         self._admission = admission
 
     def _resource(self, resource_arn: str) -> Stream:
-        if "/consumer/" in resource_arn:
-            stream_arn, name = metadata.split_consumer_arn(resource_arn)
-            found = self._account.stream(stream_arn)
-            entry = found.consumers.get(name)
-            if entry is None or entry[0] != resource_arn:
-                raise ResourceNotFound(f"Consumer {resource_arn} not found.")
-            return found
-        found = self._account.stream(resource_arn)
-        if resource_arn != found.arn:
+        found, consumer = self._account.resource(resource_arn)
+        # Policies are kept by ARN: a stream's must be spelled as its ARN is.
+        if consumer is None and resource_arn != found.arn:
             raise InvalidArgument(f"Invalid ResourceARN {resource_arn!r}.")
         return found
 

@@ -10,9 +10,6 @@ from eventwire_emulator.model.account import (
     check_range,
 )
 from eventwire_emulator.model.admission import Admission
-from eventwire_emulator.model.errors import (
-    ResourceNotFound,
-)
 from eventwire_emulator.model.results import (
     ListTagsResult,
 )
@@ -64,15 +61,8 @@ class Tagging:
         return ListTagsResult(page, len(tags) > len(page))
 
     def _resource_tags(self, resource_arn: str) -> tuple[Stream, dict[str, str]]:
-        if "/consumer/" in resource_arn:
-            stream_arn, name = metadata.split_consumer_arn(resource_arn)
-            found = self._account.stream(stream_arn)
-            entry = found.consumers.get(name)
-            if entry is None or entry[0] != resource_arn:
-                raise ResourceNotFound(f"Consumer {resource_arn} not found.")
-            return found, entry[2]
-        found = self._account.stream(resource_arn)
-        return found, found.tags
+        found, consumer = self._account.resource(resource_arn)
+        return found, found.tags if consumer is None else found.consumers[consumer][2]
 
     def tag_resource(self, resource_arn: str, tags: Mapping[str, str]) -> None:
         """TagResource on a stream or consumer ARN."""

@@ -33,6 +33,7 @@ from eventwire_emulator.model.sequence import (
     SHARD_SLOTS,
     counter_floor,
 )
+from eventwire_emulator.model.stream import Stream
 
 
 class Writes:
@@ -41,6 +42,12 @@ class Writes:
     def __init__(self, account: Account, admission: Admission) -> None:
         self._account = account
         self._admission = admission
+
+    def _settle(self, found: Stream, mark: DataMark, operation: str) -> None:
+        """Finish an append: a midway fault for `operation` if scripted, then the journal."""
+        self._account.faults.midway(operation)
+        if found.journal is not None:
+            found.journal.appended(found, mark.counter)
 
     @staticmethod
     def _entry_error(position: int, problem: str) -> InvalidArgument:
@@ -95,9 +102,7 @@ class Writes:
                 if floor is not None and found.counter < floor:
                     found.counter = floor
                 sequence_number = found.append(shard, data, partition_key, found.arrival_time(now))
-                self._account.faults.midway("PutRecord")
-                if found.journal is not None:
-                    found.journal.appended(found, mark.counter)
+                self._settle(found, mark, "PutRecord")
             except BaseException:
                 mark.restore(found)
                 raise
@@ -204,10 +209,7 @@ class Writes:
                         else:
                             sequence_number = found.append(shard, data, key, arrival)
                             results.append(PutRecordsResultEntry(sequence_number, shard.shard_id))
-                if faults is not None:
-                    faults.midway("PutRecords")
-                if found.journal is not None:
-                    found.journal.appended(found, mark.counter)
+                self._settle(found, mark, "PutRecords")
             except BaseException:
                 # Nothing of a request that failed unexpectedly stays behind.
                 mark.restore(found)

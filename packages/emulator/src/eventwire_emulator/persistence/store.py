@@ -179,6 +179,9 @@ class SqliteJournal:
         # The stream's counter and last arrival time are not rewritten here: a restart
         # takes them from the records (each record's counter is at least as large).
         with self._lock:
+            if len(rows) == 1:  # PutRecord: one statement is its own transaction
+                self._db.execute("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?)", rows[0])
+                return
             self._db.execute("BEGIN")
             self._db.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?)", rows)
             self._db.execute("COMMIT")

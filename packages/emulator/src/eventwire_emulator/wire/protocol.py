@@ -19,6 +19,7 @@ from eventwire_emulator.wire.errors import (
     WireError,
     aws_error,
 )
+from eventwire_emulator.wire.headers import header
 from eventwire_emulator.wire.identity import account_of, credential_scope
 from eventwire_emulator.wire.operations import HANDLERS, UNSUPPORTED
 from eventwire_emulator.wire.parsing import PARSERS
@@ -51,18 +52,6 @@ def _reject_constant(name: str) -> Any:
 
 
 _loads = json.JSONDecoder(parse_constant=_reject_constant).decode
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    # Transports differ in header casing; try the common spellings before scanning.
-    value = headers.get(name) or headers.get(name.lower())
-    if value is not None:
-        return value
-    lowered = name.lower()
-    for key, item in headers.items():
-        if key.lower() == lowered:
-            return item
-    return None
 
 
 class Wire:
@@ -100,7 +89,7 @@ class Wire:
         """
         if not headers:
             return self.kinesis, ""
-        authorization = headers.get("authorization") or _header(headers, "Authorization")
+        authorization = headers.get("authorization") or header(headers, "Authorization")
         if not authorization:
             return self.kinesis, ""
         start = authorization.find("Credential=")
@@ -147,7 +136,7 @@ class Wire:
                     f"Unknown operation {target!r}." if target else "Missing X-Amz-Target header."
                 )
             if headers:
-                use_cbor = _check_content_type(_header(headers, "Content-Type"))
+                use_cbor = _check_content_type(header(headers, "Content-Type"))
             if operation in UNSUPPORTED:
                 raise UnsupportedOperationError(
                     f"{operation} is not supported by the eventwire emulator: "

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote, unquote
 
 from eventwire_emulator.wire.errors import WireError
+from eventwire_emulator.wire.headers import header
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_SKEW_SECONDS = 15 * 60
@@ -111,15 +112,6 @@ def _canonical_query(query: str) -> str:
     return "&".join(f"{n}={v}" for n, v in sorted(pairs))
 
 
-def _header_value(headers: Mapping[str, str], name: str) -> str | None:
-    value = headers.get(name)
-    if value is None:
-        for key, item in headers.items():
-            if key.lower() == name:
-                return item
-    return value
-
-
 class Verifier:
     """Verifies SigV4 signatures against known access keys and secrets; thread-safe."""
 
@@ -156,12 +148,12 @@ class Verifier:
         Raises:
             WireError: one of this module's errors, as AWS names it.
         """
-        authorization = _header_value(headers, "authorization")
+        authorization = header(headers, "authorization")
         if not authorization:
             raise MissingAuthenticationToken("Missing Authentication Token")
         scope, signed, signature = _parse_authorization(authorization)
         access_key, date, region, service, _ = scope
-        amz_date = _header_value(headers, "x-amz-date")
+        amz_date = header(headers, "x-amz-date")
         if amz_date is None:
             raise IncompleteSignature("Authorization header requires existence of X-Amz-Date.")
         stamp = _epoch(amz_date)
@@ -173,11 +165,11 @@ class Verifier:
             _refuse_time(stamp, now)
         canonical_headers = []
         for name in signed:
-            value = _header_value(headers, name)
+            value = header(headers, name)
             if value is None:
                 raise InvalidSignature(_MISMATCH)
             canonical_headers.append(f"{name}:{' '.join(value.split())}\n")
-        payload = _header_value(headers, "x-amz-content-sha256")
+        payload = header(headers, "x-amz-content-sha256")
         if payload is None or payload == "UNSIGNED-PAYLOAD":
             payload = hashlib.sha256(body).hexdigest()
         canonical_request = "\n".join(
