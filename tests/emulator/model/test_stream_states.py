@@ -51,6 +51,8 @@ class TestCreating:
             k.add_tags_to_stream("s", {"a": "b"})
         with pytest.raises(ResourceInUse, match="CREATING"):
             k.delete_stream("s")
+        with pytest.raises(ResourceInUse, match="CREATING"):
+            k.list_shards("s")
 
     def test_data_plane_is_not_found_while_creating(self, k: Kinesis, clock: ManualClock) -> None:
         # PutRecord and GetShardIterator model no ResourceInUseException.

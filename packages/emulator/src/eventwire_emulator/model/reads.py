@@ -270,6 +270,9 @@ class Reads:
             raise InvalidArgument("Either StreamName/StreamARN or NextToken is required.")
         else:
             found = self._account.stream(stream)
+            if found.status(now) == "CREATING":
+                # ListShards models ResourceInUseException: a CREATING stream has no shards yet.
+                self._account.require_active(found, "ListShards")
             if shard_filter is not None:
                 if exclusive_start_shard_id is not None:
                     raise InvalidArgument(
