@@ -185,59 +185,76 @@ PERSISTENCE_TARGET = 0.70
 
 
 def run() -> None:
-    """Measure the ceiling and the emulator, print rates and ratios against the targets.
+    """Measure the ceiling and the emulators, print rates and ratios against the targets.
 
-    Both servers run at once and the client alternates between them in short
-    blocks, so a slow spell of the shared machine slows both sides alike; the
-    growth check divides each tenth of the emulator's calls by the ceiling's
-    calls made at the same time, which cancels such spells out. Each server
-    configuration (auth off, SigV4 verification on) is measured in turn.
+    The canned server and one emulator per configuration run at once, and the
+    client goes round them in short blocks, so a slow spell of the shared
+    machine slows every side alike and the configurations are compared on the
+    same footing; the growth check divides each tenth of an emulator's calls by
+    the ceiling's calls made at the same time, which cancels such spells out.
     """
     canned, canned_url = _start(["-m", "benchmarks.bench_server", "canned"])
-    batch_ratios: dict[str, float] = {}
+    emulators: list[subprocess.Popen[str]] = []
     try:
         with tempfile.TemporaryDirectory() as data_dir:
-            for label, extra, judged in CONFIGURATIONS:
-                print(f"-- emulator with {label}")
-                args = [a.format(data_dir=data_dir) for a in extra]
-                batch_ratios[label] = _measure(canned_url, args, judged=judged)
+            urls = []
+            for _, extra, _ in CONFIGURATIONS:
+                process, url = _start(
+                    ["-m", "eventwire_emulator", "serve", "--port", "0", "--quotas", "off",
+                     "--stream", f"{STREAM}:{SHARDS}", "--create-delay", "0",
+                     "--delete-delay", "0", *[a.format(data_dir=data_dir) for a in extra]]
+                )  # fmt: skip
+                emulators.append(process)
+                urls.append(url)
+            put, batch = _measure(canned_url, urls)
     finally:
+        for process in emulators:
+            _stop(process)
         _stop(canned)
-    persisted = batch_ratios["--data-dir (--fsync batch)"] / batch_ratios["auth off"]
+    ceiling_put, ceiling_batch = put.pop(0), batch.pop(0)
+    ratios: dict[str, float] = {}
+    for (label, _, judged), ours_put, ours_batch in zip(CONFIGURATIONS, put, batch, strict=True):
+        print(f"-- emulator with {label}")
+        ratios[label] = _report(ceiling_put, ceiling_batch, ours_put, ours_batch, judged=judged)
+    persisted = ratios["--data-dir (--fsync batch)"] / ratios["auth off"]
     print(
         f"put_records with --data-dir at {persisted:.0%} of in-memory "
         f"(target {PERSISTENCE_TARGET:.0%}) {'ok' if persisted >= PERSISTENCE_TARGET else 'BELOW'}"
     )
 
 
-def _measure(canned_url: str, extra: list[str], *, judged: bool) -> float:
-    """Measure one server configuration; return its put_records ratio to the ceiling."""
-    emulator, emulator_url = _start(
-        ["-m", "eventwire_emulator", "serve", "--port", "0", "--quotas", "off",
-         "--stream", f"{STREAM}:{SHARDS}", "--create-delay", "0", "--delete-delay", "0", *extra]
-    )  # fmt: skip
-    try:
-        ceiling, ours = _client(canned_url), _client(emulator_url)
-        for client in (ceiling, ours):  # warm up: connections, model loading, caches
-            _put_record_seconds(client, 200)
-            _put_records_seconds(client, 10)
-        put_ceiling: list[float] = []
-        put_ours: list[float] = []
-        for block in range(PUT_RECORD_CALLS // PUT_RECORD_BLOCK):
-            offset = block * PUT_RECORD_BLOCK
-            put_ceiling += _put_record_seconds(ceiling, PUT_RECORD_BLOCK, offset)
-            put_ours += _put_record_seconds(ours, PUT_RECORD_BLOCK, offset)
-        ours.delete_stream(StreamName=STREAM)
-        ours.create_stream(StreamName=STREAM, ShardCount=SHARDS)
-        batch_ceiling: list[float] = []
-        batch_ours: list[float] = []
-        for _ in range(PUT_RECORDS_CALLS // PUT_RECORDS_BLOCK):
-            batch_ceiling += _put_records_seconds(ceiling, PUT_RECORDS_BLOCK)
-            batch_ours += _put_records_seconds(ours, PUT_RECORDS_BLOCK)
-        ceiling.close()
-        ours.close()
-    finally:
-        _stop(emulator)
+def _measure(canned_url: str, urls: list[str]) -> tuple[list[list[float]], list[list[float]]]:
+    """Seconds per call of put_record and put_records, the ceiling's first, then each url's."""
+    clients = [_client(canned_url), *(_client(url) for url in urls)]
+    for client in clients:  # warm up: connections, model loading, caches
+        _put_record_seconds(client, 200)
+        _put_records_seconds(client, 10)
+    put: list[list[float]] = [[] for _ in clients]
+    for block in range(PUT_RECORD_CALLS // PUT_RECORD_BLOCK):
+        offset = block * PUT_RECORD_BLOCK
+        for index, client in enumerate(clients):
+            put[index] += _put_record_seconds(client, PUT_RECORD_BLOCK, offset)
+    for client in clients[1:]:
+        client.delete_stream(StreamName=STREAM)
+        client.create_stream(StreamName=STREAM, ShardCount=SHARDS)
+    batch: list[list[float]] = [[] for _ in clients]
+    for _ in range(PUT_RECORDS_CALLS // PUT_RECORDS_BLOCK):
+        for index, client in enumerate(clients):
+            batch[index] += _put_records_seconds(client, PUT_RECORDS_BLOCK)
+    for client in clients:
+        client.close()
+    return put, batch
+
+
+def _report(
+    put_ceiling: list[float],
+    batch_ceiling: list[float],
+    put_ours: list[float],
+    batch_ours: list[float],
+    *,
+    judged: bool,
+) -> float:
+    """Print one configuration's rates against the ceiling; return its put_records ratio."""
     rows = [
         ("put_record calls/s", 1 / statistics.median(put_ceiling),
          1 / statistics.median(put_ours), 0.85),
