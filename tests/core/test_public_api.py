@@ -17,11 +17,12 @@ class TestPublicSurface:
             "ConfigurationError", "DecodeError", "DeliveryError", "DeliveryTimeoutError", "Event",
             "EventDefinitionError", "EventRegistry", "EventwireError", "InvalidEventError",
             "InvalidHashKeyError", "InvalidPartitionKeyError", "InvalidRecordError",
-            "MalformedRecordError", "PermissionDeniedError", "Producer", "ProducerFullError",
+            "MalformedRecordError", "OutboxError", "PermissionDeniedError", "Producer",
+            "ProducerFullError",
             "ProducerSettings", "ProducerStats", "PublishContext", "PublishFailure",
             "PublishReceipt", "PublishRejectedError", "PublishResult", "Publisher",
             "PublisherClosedError", "Record", "RecordTooLargeError", "RegistryError", "ShardInfo",
-            "StreamNotFoundError", "ThrottledError", "UnknownBackendError",
+            "SpoolError", "SpoolLockedError", "StreamNotFoundError", "ThrottledError", "UnknownBackendError",
             "UnknownEventTypeError", "UserRecord", "__version__", "aggregate",
             "available_backends", "check_hash_key", "check_partition_key", "deaggregate",
             "default_registry", "encode", "error_for_aws_code", "failure_from",
@@ -34,6 +35,16 @@ class TestPublicSurface:
     def test_testing_all(self) -> None:
         """eventwire.testing.__all__ is pinned."""
         assert ["CapturedEvents", "RecordingBackend", "capture_events"] == eventwire.testing.__all__
+
+    def test_outbox_all(self) -> None:
+        """eventwire.outbox.__all__ is pinned."""
+        import eventwire.outbox
+
+        expected = [
+            "BUCKETS", "DEFAULT_TABLE", "AsyncOutboxRelay", "Outbox", "OutboxRelay",
+            "OutboxTables", "RelayStats", "bucket_for", "outbox_tables", "revive_dead",
+        ]  # fmt: skip
+        assert expected == eventwire.outbox.__all__
 
     def test_version_from_metadata(self) -> None:
         """__version__ comes from the installed distribution's metadata."""
@@ -50,7 +61,7 @@ class TestErrorTree:
             for name in eventwire.__all__
             if name.endswith("Error") and isinstance(getattr(eventwire, name), type)
         ]
-        assert 23 == len(errors)
+        assert 26 == len(errors)
         assert all(issubclass(error, eventwire.EventwireError) for error in errors)
 
     def test_builtin_bases(self) -> None:

@@ -17,6 +17,9 @@
     ├── PublishRejectedError
     ├── PublisherClosedError (RuntimeError)
     ├── ProducerFullError
+    ├── SpoolError
+    │   └── SpoolLockedError
+    ├── OutboxError
     └── BackendError
         ├── StreamNotFoundError (LookupError)
         ├── PermissionDeniedError (PermissionError)
@@ -146,6 +149,34 @@ class PublishRejectedError(EventwireError):
 
 class PublisherClosedError(EventwireError, RuntimeError):
     """The publisher (or backend) was used after ``close()``."""
+
+
+class SpoolError(EventwireError):
+    """A producer's disk spool could not be opened, read or written (the cause says why).
+
+    Attributes:
+        path: the spool directory.
+    """
+
+    def __init__(self, message: str, *, path: str = "") -> None:
+        self.path = path
+        super().__init__(message)
+
+
+class SpoolLockedError(SpoolError):
+    """Another process (or producer) already uses this spool directory."""
+
+
+class OutboxError(EventwireError):
+    """The transactional outbox's database failed, or its tables are missing (the cause says why).
+
+    Attributes:
+        table: the outbox table involved.
+    """
+
+    def __init__(self, message: str, *, table: str = "") -> None:
+        self.table = table
+        super().__init__(message)
 
 
 class ProducerFullError(EventwireError):

@@ -1,0 +1,109 @@
+"""``AsyncOutboxRelay``: the outbox relay for asyncio engines and the ``AsyncProducer``."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from eventwire.outbox.claims import Claims, RelayStats, count_resent, record_of, sort_out
+from eventwire.outbox.relay import (
+    DEFAULT_BATCH,
+    DEFAULT_BUCKETS_PER_CLAIM,
+    DEFAULT_POLL,
+    check_relay_settings,
+    relay_error,
+)
+from eventwire.outbox.writer import Outbox
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from eventwire.producer import AsyncProducer
+
+
+class AsyncOutboxRelay:
+    """``OutboxRelay`` on an ``AsyncEngine`` and an ``AsyncProducer``: same claims, same counts.
+
+    One task calls ``run``/``run_once``; ``stop`` may be called from any task
+    of the same loop.
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        producer: AsyncProducer,
+        *,
+        outbox: Outbox | None = None,
+        batch_size: int = DEFAULT_BATCH,
+        buckets_per_claim: int = DEFAULT_BUCKETS_PER_CLAIM,
+        poll_interval: float = DEFAULT_POLL,
+    ) -> None:
+        check_relay_settings(batch_size, buckets_per_claim, poll_interval)
+        self.outbox = outbox or Outbox()
+        self._engine = engine
+        self._producer = producer
+        self._claims = Claims(self.outbox.tables, batch_size, buckets_per_claim)
+        self._poll = poll_interval
+        self._stats = RelayStats()
+        self._stopping = False
+
+    @property
+    def stats(self) -> RelayStats:
+        """A snapshot of the relay's counters."""
+        return self._stats.copy()
+
+    async def run_once(self) -> int:
+        """Claim, publish and delete one batch; the rows delivered (0 when none were ready).
+
+        Raises:
+            OutboxError: the database failed (the cause says why).
+        """
+        claims = self._claims
+        try:
+            async with self._engine.connect() as claim, claim.begin():
+                buckets = list((await claim.execute(claims.claim())).scalars())
+                if not buckets:
+                    return 0
+                rows = (await claim.execute(claims.fetch(buckets))).all()
+                if not rows:
+                    return 0
+                ids = [row.id for row in rows]
+                # Committed before publishing, as in OutboxRelay.run_once.
+                async with self._engine.begin() as marking:
+                    await marking.execute(claims.mark(ids))
+                count_resent(self._stats, self.outbox.table, [row.attempts for row in rows])
+                futures = [await self._producer.publish_record(record_of(row)) for row in rows]
+                results = await asyncio.gather(*futures)
+                outcome = sort_out(ids, results, stopping=self._stopping)
+                if outcome.delivered:
+                    await claim.execute(claims.delete(outcome.delivered))
+                if outcome.dead:
+                    await claim.execute(claims.dead(), outcome.dead)
+        except SQLAlchemyError as exc:
+            raise relay_error(self.outbox, exc) from exc
+        self._stats.batches += 1
+        self._stats.delivered += len(outcome.delivered)
+        self._stats.dead += len(outcome.dead)
+        return len(outcome.delivered)
+
+    async def run(self) -> None:
+        """Relay until ``stop`` is called."""
+        while not self._stopping:
+            if await self.run_once() == 0:
+                await asyncio.sleep(self._poll)
+
+    async def drain(self) -> int:
+        """Relay until no ready row is left; the rows delivered."""
+        total = 0
+        while sent := await self.run_once():
+            total += sent
+        return total
+
+    def stop(self) -> None:
+        """Ask ``run`` to return after the batch in hand."""
+        self._stopping = True
+
+    def __repr__(self) -> str:
+        return f"<AsyncOutboxRelay table={self.outbox.table!r} stats={self._stats}>"
