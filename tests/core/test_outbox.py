@@ -77,10 +77,9 @@ class TestAdd:
         assert 0 == row.attempts
 
     def test_rollback_leaves_no_event(self, engine: Engine, outbox: Outbox) -> None:
-        with Session(engine) as session:
-            with session.begin():
-                outbox.add(session, PersonCreated(person_id=1, name="x"))
-                session.rollback()
+        with Session(engine) as session, session.begin():
+            outbox.add(session, PersonCreated(person_id=1, name="x"))
+            session.rollback()
         with engine.connect() as connection:
             connection.begin()
             outbox.add(connection, PersonCreated(person_id=2, name="y"))

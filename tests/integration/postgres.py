@@ -1,4 +1,4 @@
-"""A real PostgreSQL server for tests and benchmarks: initdb in a temp dir, loopback port, stopped after.
+"""A real PostgreSQL server for tests and benchmarks: a temp-dir cluster on a loopback port.
 
 Debian's ``postgresql-15`` package keeps ``initdb`` and ``pg_ctl`` in its own
 bin directory (``/usr/lib/postgresql/15/bin``), off PATH, and both refuse to
