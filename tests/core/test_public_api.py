@@ -24,8 +24,8 @@ class TestPublicSurface:
             "PublisherClosedError", "Record", "RecordTooLargeError", "RegistryError", "ShardInfo",
             "SpoolError", "SpoolLockedError", "StreamNotFoundError", "ThrottledError",
             "UnknownBackendError", "UnknownEventTypeError", "UserRecord", "__version__",
-            "aggregate", "available_backends", "check_hash_key", "check_partition_key", "deaggregate",
-            "default_registry", "encode", "error_for_aws_code", "failure_from",
+            "aggregate", "available_backends", "check_hash_key", "check_partition_key",
+            "deaggregate", "default_registry", "encode", "error_for_aws_code", "failure_from",
             "get_plugin_manager", "hookimpl", "is_aggregated", "make_plugin_manager", "record_for",
             "register_plugin", "unregister_plugin",
         ]  # fmt: skip
