@@ -8,13 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, delete, exists, func, select, update
 
-from eventwire.errors import (
-    DeliveryTimeoutError,
-    InvalidEventError,
-    InvalidRecordError,
-    PermissionDeniedError,
-    StreamNotFoundError,
-)
+from eventwire.outcomes import describe, fails_for_good
 from eventwire.records import PublishFailure, Record
 
 if TYPE_CHECKING:
@@ -167,18 +161,8 @@ def sort_out(ids: Sequence[int], results: Sequence[PublishResult], *, stopping: 
     for row_id, result in zip(ids, results, strict=True):
         if not isinstance(result, PublishFailure):
             outcome.delivered.append(row_id)
-        elif stopping or not isinstance(result.error, _FOR_GOOD):
+        elif stopping or not fails_for_good(result.error):
             outcome.kept += 1
         else:
-            reason = f"{type(result.error).__name__}: {result.error}"
-            outcome.dead.append({"row_id": row_id, "reason": reason})
+            outcome.dead.append({"row_id": row_id, "reason": describe(result.error)})
     return outcome
-
-
-_FOR_GOOD = (
-    InvalidEventError,
-    InvalidRecordError,
-    PermissionDeniedError,
-    StreamNotFoundError,
-    DeliveryTimeoutError,
-)

@@ -1,0 +1,386 @@
+"""``Spool``: a SQLite (WAL) file of undelivered records, with group commit and dead letters."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from eventwire.errors import SpoolError
+from eventwire.records import Record
+from eventwire.spool.lock import DirectoryLock
+from eventwire.spool.settings import SpoolSettings
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+DATABASE = "spool.db"
+_COLUMNS = "seq, partition_key, explicit_hash_key, event_id, event_type, ordered, data, size"
+_SCHEMA = (
+    f"CREATE TABLE IF NOT EXISTS records ({_COLUMNS.replace('seq', 'seq INTEGER PRIMARY KEY', 1)})",
+    f"CREATE TABLE IF NOT EXISTS dead ({_COLUMNS.replace('seq', 'seq INTEGER PRIMARY KEY', 1)}, "
+    "error TEXT NOT NULL, failed_at REAL NOT NULL)",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SpoolCounts:
+    """How much a spool holds: undelivered records and their bytes, and dead letters."""
+
+    records: int
+    nbytes: int
+    dead: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A record that failed for good, with its error and when it failed (epoch seconds)."""
+
+    seq: int
+    record: Record
+    error: str
+    failed_at: float
+
+
+class Spool:
+    """Undelivered records in ``<directory>/spool.db``, owned by one process at a time.
+
+    ``append`` returns once its records are committed; threads appending at the
+    same time share one commit (group commit): the first waiting thread writes
+    everyone's records in a transaction while the others wait for it. Removals
+    and dead-lettering ride along with the next commit (or ``sync``). An
+    exclusive lock on ``<directory>/lock`` keeps a second spool (in this or any
+    process) off the directory. Thread-safe.
+
+    Raises:
+        SpoolLockedError: another spool holds the directory.
+        SpoolError: the directory or database cannot be used (the cause says why).
+    """
+
+    def __init__(
+        self, directory: str | os.PathLike[str], settings: SpoolSettings | None = None
+    ) -> None:
+        self.settings = settings or SpoolSettings()
+        self.directory = Path(directory)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SpoolError(
+                f"cannot create spool directory {str(self.directory)!r}: {exc}",
+                path=str(self.directory),
+            ) from exc
+        self._lock_file = DirectoryLock(self.directory)
+        try:
+            self._db = self._connect()
+            row = self._db.execute(
+                "SELECT count(*), coalesce(sum(size), 0) FROM records"
+            ).fetchone()
+            top = self._db.execute(
+                "SELECT max(coalesce((SELECT max(seq) FROM records), 0), "
+                "coalesce((SELECT max(seq) FROM dead), 0))"
+            ).fetchone()
+        except sqlite3.Error as exc:
+            self._lock_file.release()
+            raise self._error("cannot open", exc) from exc
+        self._records, self._bytes = int(row[0]), int(row[1])
+        self._next_seq = int(top[0]) + 1
+        self._mutex = threading.Lock()
+        self._changed = threading.Condition(self._mutex)
+        # Reads share the one connection; never in the middle of a write transaction.
+        self._db_lock = threading.Lock()
+        self._pending: list[tuple[int, Record]] = []
+        self._removals: list[int] = []
+        self._burials: list[tuple[int, str]] = []
+        self._writing = False
+        self._queued_ticket = 0
+        self._done_ticket = 0
+        self._failed: dict[int, SpoolError] = {}
+        self._closed = False
+
+    def _connect(self) -> sqlite3.Connection:
+        # Autocommit mode: transactions are begun and ended explicitly below.
+        db = sqlite3.connect(
+            self.directory / DATABASE, isolation_level=None, check_same_thread=False, timeout=30
+        )
+        # The directory lock already makes this process the only user: holding the
+        # database lock for good spares SQLite its lock calls on every commit.
+        db.execute("PRAGMA locking_mode=EXCLUSIVE")
+        db.execute("PRAGMA journal_mode=WAL")
+        synchronous = "FULL" if self.settings.fsync == "always" else "NORMAL"
+        db.execute(f"PRAGMA synchronous={synchronous}")
+        for statement in _SCHEMA:
+            db.execute(statement)
+        return db
+
+    # -- writing ----------------------------------------------------------------------
+
+    def has_room(self, nbytes: int) -> bool:
+        """Whether ``nbytes`` more fit under ``max_bytes`` (an empty spool takes anything)."""
+        with self._mutex:
+            return self._bytes == 0 or self._bytes + nbytes <= self.settings.max_bytes
+
+    def wait_for_room(self, nbytes: int, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds until ``nbytes`` fit; whether they do."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self._bytes and self._bytes + nbytes > self.settings.max_bytes:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._closed:
+                    return False
+                self._changed.wait(remaining)
+            return True
+
+    def append(self, records: Sequence[Record]) -> list[int]:
+        """Store ``records``; their sequence numbers, once committed (in call order).
+
+        Raises:
+            SpoolError: the commit failed, or the spool is closed.
+        """
+        with self._changed:
+            self._check_open()
+            seqs = list(range(self._next_seq, self._next_seq + len(records)))
+            self._next_seq += len(records)
+            self._pending.extend(zip(seqs, records, strict=True))
+            self._records += len(records)
+            self._bytes += sum(record.size for record in records)
+            self._queued_ticket += 1
+            self._commit_through(self._queued_ticket)
+        return seqs
+
+    def remove(self, seqs: Iterable[int]) -> None:
+        """Forget delivered records (written with the next commit)."""
+        with self._mutex:
+            self._removals.extend(seqs)
+
+    def bury(self, seq: int, error: str) -> None:
+        """Move a record that failed for good to the dead letters (with the next commit)."""
+        with self._mutex:
+            self._burials.append((seq, error))
+
+    def sync(self) -> None:
+        """Commit queued removals and burials now."""
+        with self._changed:
+            if self._closed or not (self._removals or self._burials or self._pending):
+                return
+            self._queued_ticket += 1
+            self._commit_through(self._queued_ticket)
+
+    def _commit_through(self, ticket: int) -> None:
+        """Wait (mutex held) until ``ticket``'s work is committed, writing it if nobody is."""
+        while self._done_ticket < ticket:
+            if self._writing:
+                self._changed.wait()
+                continue
+            self._writing = True
+            upto = self._queued_ticket
+            pending, self._pending = self._pending, []
+            removals, self._removals = self._removals, []
+            burials, self._burials = self._burials, []
+            self._mutex.release()
+            error: SpoolError | None = None
+            try:
+                freed = self._write(pending, removals, burials)
+            except sqlite3.Error as exc:
+                error = self._error("cannot write to", exc)
+                freed = (0, 0)
+            finally:
+                self._mutex.acquire()
+            self._writing = False
+            self._records -= freed[0]
+            self._bytes -= freed[1]
+            if error is not None:
+                # The records never reached the disk: their appenders get the error.
+                # Removals and burials wait for the next commit.
+                self._removals[:0] = removals
+                self._burials[:0] = burials
+                self._records -= len(pending)
+                self._bytes -= sum(record.size for _, record in pending)
+                for failed in range(self._done_ticket + 1, upto + 1):
+                    self._failed[failed] = error
+            self._done_ticket = upto
+            self._changed.notify_all()
+        error = self._failed.pop(ticket, None)
+        if error is not None:
+            raise error
+
+    def _write(
+        self, pending: list[tuple[int, Record]], removals: list[int],
+        burials: list[tuple[int, str]],
+    ) -> tuple[int, int]:  # fmt: skip
+        """One transaction; the records and bytes it freed."""
+        with self._db_lock:
+            return self._transaction(pending, removals, burials)
+
+    def _transaction(
+        self, pending: list[tuple[int, Record]], removals: list[int],
+        burials: list[tuple[int, str]],
+    ) -> tuple[int, int]:  # fmt: skip
+        db = self._db
+        freed_records = freed_bytes = 0
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if pending:
+                db.executemany(
+                    f"INSERT INTO records ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (seq, r.partition_key, r.explicit_hash_key, r.event_id, r.event_type,
+                         r.ordered, r.data, r.size)
+                        for seq, r in pending
+                    ],
+                )  # fmt: skip
+            now = time.time()
+            for seq, error in burials:
+                db.execute(
+                    f"INSERT OR REPLACE INTO dead ({_COLUMNS}, error, failed_at) "
+                    f"SELECT {_COLUMNS}, ?, ? FROM records WHERE seq = ?",
+                    (error, now, seq),
+                )
+            gone = [seq for seq, _ in burials] + removals
+            for start in range(0, len(gone), 500):
+                chunk = gone[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
+                found = db.execute(
+                    f"SELECT count(*), coalesce(sum(size), 0) FROM records WHERE seq IN ({marks})",
+                    chunk,
+                ).fetchone()
+                freed_records += int(found[0])
+                freed_bytes += int(found[1])
+                db.execute(f"DELETE FROM records WHERE seq IN ({marks})", chunk)
+            db.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+            raise
+        return freed_records, freed_bytes
+
+    # -- reading ----------------------------------------------------------------------
+
+    def read(self, after: int, limit: int | None = None) -> list[tuple[int, Record]]:
+        """Committed records with a sequence number above ``after``, oldest first."""
+        limit = limit or self.settings.read_batch
+        try:
+            with self._db_lock:
+                rows = self._db.execute(
+                    f"SELECT {_COLUMNS} FROM records WHERE seq > ? ORDER BY seq LIMIT ?",
+                    (after, limit),
+                ).fetchall()
+        except sqlite3.Error as exc:
+            raise self._error("cannot read from", exc) from exc
+        return [(row[0], _record(row)) for row in rows]
+
+    def counts(self) -> SpoolCounts:
+        """What the spool holds now (records committed or being committed)."""
+        try:
+            with self._db_lock:
+                dead = self._db.execute("SELECT count(*) FROM dead").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise self._error("cannot read from", exc) from exc
+        with self._mutex:
+            return SpoolCounts(self._records, self._bytes, int(dead))
+
+    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        """The oldest ``limit`` dead letters."""
+        try:
+            with self._db_lock:
+                rows = self._db.execute(
+                    f"SELECT {_COLUMNS}, error, failed_at FROM dead ORDER BY seq LIMIT ?", (limit,)
+                ).fetchall()
+        except sqlite3.Error as exc:
+            raise self._error("cannot read from", exc) from exc
+        return [DeadLetter(row[0], _record(row), row[8], row[9]) for row in rows]
+
+    def replay_dead(self) -> int:
+        """Move every dead letter back to the records, after everything already queued."""
+        letters = self.dead_letters(limit=1_000_000_000)
+        if not letters:
+            return 0
+        self.append([letter.record for letter in letters])
+        self._purge_dead([letter.seq for letter in letters])
+        return len(letters)
+
+    def purge_dead(self) -> int:
+        """Delete every dead letter; how many there were."""
+        return self._purge_dead(None)
+
+    def _purge_dead(self, seqs: list[int] | None) -> int:
+        with self._changed:
+            self._check_open()
+            while self._writing:
+                self._changed.wait()
+            self._writing = True
+        try:
+            self._db_lock.acquire()
+            self._db.execute("BEGIN IMMEDIATE")
+            if seqs is None:
+                count = self._db.execute("DELETE FROM dead").rowcount
+            else:
+                count = 0
+                for start in range(0, len(seqs), 500):
+                    chunk = seqs[start : start + 500]
+                    marks = ", ".join("?" * len(chunk))
+                    count += self._db.execute(
+                        f"DELETE FROM dead WHERE seq IN ({marks})", chunk
+                    ).rowcount
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            raise self._error("cannot write to", exc) from exc
+        finally:
+            self._db_lock.release()
+            with self._changed:
+                self._writing = False
+                self._changed.notify_all()
+        return int(count)
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise SpoolError(
+                f"the spool at {str(self.directory)!r} is closed", path=str(self.directory)
+            )
+
+    def _error(self, doing: str, exc: sqlite3.Error) -> SpoolError:
+        return SpoolError(
+            f"{doing} the spool at {str(self.directory)!r}: {exc}", path=str(self.directory)
+        )
+
+    def close(self) -> None:
+        """Commit what is queued, close the database and release the directory. Idempotent."""
+        if self._closed:
+            return
+        with contextlib.suppress(SpoolError):
+            self.sync()
+        with self._changed:
+            while self._writing:
+                self._changed.wait()
+            self._closed = True
+            self._changed.notify_all()
+        self._db.close()
+        self._lock_file.release()
+
+    def __enter__(self) -> Spool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Spool {str(self.directory)!r} records={self._records} bytes={self._bytes}>"
+
+
+def _record(row: tuple[object, ...]) -> Record:
+    return Record(
+        data=bytes(row[6]),  # type: ignore[call-overload]  # a BLOB column: bytes
+        partition_key=str(row[1]),
+        explicit_hash_key=None if row[2] is None else str(row[2]),
+        event_id=str(row[3]),
+        event_type=str(row[4]),
+        ordered=bool(row[5]),
+    )
