@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from eventwire import ConfigurationError, Record, SpoolError, SpoolLockedError
+from eventwire import ConfigurationError, SpoolError, SpoolLockedError
+from eventwire.backends import Record
 from eventwire.spool import Spool, SpoolSettings
 from eventwire.spool.__main__ import main
 
@@ -75,7 +76,7 @@ class TestDurability:
         script = textwrap.dedent(
             f"""
             import os, signal
-            from eventwire import Record
+            from eventwire.backends import Record
             from eventwire.spool import Spool
             spool = Spool({str(tmp_path)!r})
             spool.append([Record(b"kept-%d" % i, "k") for i in range(50)])

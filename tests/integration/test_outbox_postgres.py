@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Engine
 
-    from eventwire import Record
+    from eventwire.backends import Record
 
 STREAM = "orders"
 FAST = ProducerSettings(linger=0.002, pace=False, retry_base=0.001, retry_cap=0.01)
