@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from concurrent.futures import Future
@@ -12,6 +13,7 @@ from eventwire.producer.core import ProducerCore
 from eventwire.producer.engine import Batch
 from eventwire.producer.futures import ProducerFuture, resolve_all
 from eventwire.records import PublishFailure, PublishResult
+from eventwire.spool.delivery import SpooledDelivery, open_spool
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from eventwire.producer.settings import ProducerSettings
     from eventwire.producer.stats import ProducerStats
     from eventwire.records import Record
+    from eventwire.spool.settings import SpoolSettings
 
 _CLOSE_REASON = "the producer was closed before it could be delivered"
 _STOP = "stop"
@@ -57,7 +60,14 @@ class Producer:
         settings: batching, buffering, pacing and retry settings.
         clock: where time comes from (default: ``time.monotonic``).
         background: send from a background thread (default) or only when driven.
+        spool: a directory for a disk spool: ``publish`` then returns once the record
+            is committed there, and records survive a crash of the process (see
+            docs/durability.md). Needs ``background=True``.
+        spool_settings: the spool's fsync policy and size cap.
         **backend_options: passed to the plugin that builds a named backend.
+
+    Raises:
+        SpoolLockedError: another producer uses the spool directory.
     """
 
     def __init__(
@@ -72,21 +82,31 @@ class Producer:
         settings: ProducerSettings | None = None,
         clock: Clock | None = None,
         background: bool = True,
+        spool: str | os.PathLike[str] | None = None,
+        spool_settings: SpoolSettings | None = None,
         **backend_options: Any,
     ) -> None:
-        self._core = ProducerCore(
-            backend,
-            stream=stream,
-            source=source,
-            max_record_size=max_record_size,
-            plugins=plugins,
-            plugin_manager=plugin_manager,
-            settings=settings,
-            clock=clock,
-            backend_options=backend_options,
-        )
+        # The spool is opened first: a refused directory must not leave threads behind.
+        spooled = open_spool(spool, spool_settings, background)
+        try:
+            self._core = ProducerCore(
+                backend,
+                stream=stream,
+                source=source,
+                max_record_size=max_record_size,
+                plugins=plugins,
+                plugin_manager=plugin_manager,
+                settings=settings,
+                clock=clock,
+                backend_options=backend_options,
+            )
+        except BaseException:
+            if spooled is not None:
+                spooled.close()
+            raise
         self._engine = self._core.engine
         self._clock = self._core.clock
+        self._spooled: SpooledDelivery | None = None
         lock = threading.RLock()
         # Publishers, flush and the leading sender wait on _cond; the other idle
         # senders on _followers, so a change wakes one sender, not all of them.
@@ -107,6 +127,8 @@ class Producer:
         if background:
             with self._cond:
                 self._grow()
+        if spooled is not None:
+            self._spooled = SpooledDelivery(spooled, self._enqueue, self._core.settings)
 
     @property
     def backend(self) -> Backend:
@@ -141,6 +163,8 @@ class Producer:
         prepared = self._core.prepare(event)
         if isinstance(prepared, PublishFailure):
             return _resolved(prepared)
+        if self._spooled is not None:
+            return self._spooled.publish(prepared[0])
         return self._enqueue(*prepared)
 
     def publish_record(self, record: Record) -> Future[PublishResult]:
@@ -149,6 +173,8 @@ class Producer:
         failure = self._core.check_record(record)
         if failure is not None:
             return _resolved(failure)
+        if self._spooled is not None:
+            return self._spooled.publish(record)
         return self._enqueue(record, None)
 
     def _enqueue(self, record: Record, event: Event | None) -> Future[PublishResult]:
@@ -359,7 +385,10 @@ class Producer:
 
         Returns:
             True if the buffer emptied (every future so far resolved) within ``timeout``.
+            With a spool: True once the spool is empty.
         """
+        if self._spooled is not None:
+            return self._spooled.flush(timeout)
         if not self._background:
             deadline = None if timeout is None else self._clock.now() + timeout
             while deadline is None or self._clock.now() < deadline:
@@ -390,7 +419,15 @@ class Producer:
         sender thread (a daemon) waits for it alone, settles nothing more (its
         records were already returned here as ambiguous), closes the backend
         and ends; ``close`` does not wait for that.
+
+        With a spool, records undelivered at the deadline stay in the spool for
+        the next producer on it.
         """
+        if self._spooled is not None:
+            return self._spooled.close(timeout, self._close_buffer)
+        return self._close_buffer(timeout)
+
+    def _close_buffer(self, timeout: float) -> list[PublishFailure]:
         with self._cond:
             if self._closing:
                 return []

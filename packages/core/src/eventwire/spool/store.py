@@ -117,6 +117,12 @@ class Spool:
             db.execute(statement)
         return db
 
+    @property
+    def next_seq(self) -> int:
+        """The sequence number the next appended record gets."""
+        with self._mutex:
+            return self._next_seq
+
     # -- writing ----------------------------------------------------------------------
 
     def has_room(self, nbytes: int) -> bool:

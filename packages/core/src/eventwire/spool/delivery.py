@@ -1,0 +1,242 @@
+"""``SpooledDelivery``: feeds a producer from its spool and settles receipts back into it."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import threading
+import time
+from concurrent.futures import Future
+from typing import TYPE_CHECKING
+
+from eventwire.errors import (
+    ConfigurationError,
+    EventwireError,
+    ProducerFullError,
+    PublisherClosedError,
+)
+from eventwire.outcomes import describe
+from eventwire.records import PublishFailure
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Callable
+
+    from eventwire.producer.settings import ProducerSettings
+    from eventwire.records import PublishResult, Record
+    from eventwire.spool.settings import SpoolSettings
+    from eventwire.spool.store import Spool
+
+
+def open_spool(
+    directory: str | os.PathLike[str] | None, settings: SpoolSettings | None, background: bool
+) -> Spool | None:
+    """The spool a producer asked for, if any.
+
+    Raises:
+        ConfigurationError: a spool without background sending, or settings without a spool.
+        SpoolLockedError: another producer uses the directory.
+    """
+    if directory is None:
+        if settings is not None:
+            raise ConfigurationError("spool_settings were given without spool=<directory>")
+        return None
+    if not background:
+        raise ConfigurationError(
+            "a spooled producer sends from its own threads: spool= needs background=True"
+        )
+    from eventwire.spool.store import Spool
+
+    return Spool(directory, settings)
+
+
+class SpooledDelivery:
+    """A producer's disk-backed front: ``publish`` returns once the record is committed.
+
+    A feeder thread reads committed records in spool order and hands them to
+    the producer's in-memory engine (``enqueue``), never more than the
+    producer's buffer holds, so that buffer never fills; receipts remove
+    records from the spool, final failures move them to the dead letters.
+    Failures while stopping (the producer abandons what it holds) leave the
+    records in the spool for the next start. Thread-safe.
+    """
+
+    def __init__(
+        self,
+        spool: Spool,
+        enqueue: Callable[[Record, None], Future[PublishResult]],
+        settings: ProducerSettings,
+    ) -> None:
+        self.spool = spool
+        self._enqueue = enqueue
+        self._settings = settings
+        self._cond = threading.Condition()
+        self._futures: dict[int, Future[PublishResult]] = {}
+        # Outcomes of this process's own records that came before publish() registered
+        # its future; never holds more than the records being published right now.
+        self._early: dict[int, PublishResult] = {}
+        self._first_own = spool.next_seq
+        self._done: list[tuple[int, PublishResult]] = []
+        self._outstanding = self._outstanding_bytes = 0
+        self._fed_through = 0
+        self._unfed = True  # records may wait in the spool beyond _fed_through
+        self._stopping = False
+        self._closing = False
+        self._idle = False
+        self._thread = threading.Thread(target=self._run, name="eventwire-spool", daemon=True)
+        self._thread.start()
+
+    # -- publishing -------------------------------------------------------------------
+
+    def publish(self, record: Record) -> Future[PublishResult]:
+        """Commit ``record`` to the spool; a future for its delivery.
+
+        Raises:
+            ProducerFullError: the spool is at ``max_bytes`` (at once under
+                ``when_full="raise"``, after ``block_timeout`` under ``"block"``).
+            SpoolError: the record could not be committed.
+        """
+        if self._closing:
+            raise PublisherClosedError("this Producer is closed; create a new one")
+        spool, settings, size = self.spool, self._settings, record.size
+        if not spool.has_room(size) and not (
+            settings.when_full == "block" and spool.wait_for_room(size, settings.block_timeout)
+        ):
+            counts = spool.counts()
+            raise ProducerFullError(
+                counts.records, counts.nbytes, counts.records, spool.settings.max_bytes
+            )
+        future: Future[PublishResult] = Future()
+        (seq,) = spool.append((record,))
+        with self._cond:
+            early = self._early.pop(seq, None)
+            if early is None:
+                self._futures[seq] = future
+            self._unfed = True
+            if self._idle:
+                self._cond.notify_all()
+        if early is not None:
+            future.set_result(early)
+        return future
+
+    # -- the feeder thread ------------------------------------------------------------
+
+    def _room(self) -> int:
+        """Records the producer's buffer can take now (lock held)."""
+        settings = self._settings
+        if self._outstanding_bytes >= settings.buffer_bytes:
+            return 0
+        return max(0, settings.buffer_records - self._outstanding)
+
+    def _run(self) -> None:
+        limit = self.spool.settings.read_batch
+        while True:
+            with self._cond:
+                while not self._stopping and not self._done and not (
+                    self._unfed and self._room()
+                ):  # fmt: skip
+                    self._idle = True
+                    self._cond.wait()
+                self._idle = False
+                if self._stopping:
+                    return
+                done, self._done = self._done, []
+                room, self._unfed = self._room(), False
+            self._settle(done)
+            if room:
+                self._feed(min(room, limit))
+
+    def _feed(self, limit: int) -> None:
+        try:
+            rows = self.spool.read(self._fed_through, limit)
+        except EventwireError:
+            # The records stay in the spool: the next pass (or start) sends them.
+            time.sleep(0.1)
+            with self._cond:
+                self._unfed = True
+            return
+        for seq, record in rows:
+            try:
+                inner = self._enqueue(record, None)
+            except EventwireError:
+                with self._cond:
+                    self._unfed = True
+                return
+            with self._cond:
+                self._outstanding += 1
+                self._outstanding_bytes += record.size
+            self._fed_through = seq
+            inner.add_done_callback(functools.partial(self._delivered, seq, record.size))
+        if len(rows) == limit:
+            with self._cond:
+                self._unfed = True
+
+    def _delivered(self, seq: int, size: int, inner: Future[PublishResult]) -> None:
+        result = inner.result()
+        with self._cond:
+            self._outstanding -= 1
+            self._outstanding_bytes -= size
+            self._done.append((seq, result))
+            future = self._futures.pop(seq, None)
+            if future is None and seq >= self._first_own:
+                self._early[seq] = result
+            if self._idle:
+                self._cond.notify_all()
+        if future is not None:
+            future.set_result(result)
+
+    def _settle(self, done: list[tuple[int, PublishResult]]) -> None:
+        """Remove delivered records, bury failed ones, commit (feeder or closing thread)."""
+        if not done:
+            return
+        removed = []
+        for seq, result in done:
+            if not isinstance(result, PublishFailure):
+                removed.append(seq)
+            elif not self._stopping:
+                # The producer only gives up on a record for good (retryable
+                # errors are retried until record_ttl or close).
+                self.spool.bury(seq, describe(result.error))
+        self.spool.remove(removed)
+        # On failure they stay queued in the spool: the next commit writes them.
+        with contextlib.suppress(EventwireError):
+            self.spool.sync()
+        with self._cond:
+            self._cond.notify_all()
+
+    # -- flushing and closing ---------------------------------------------------------
+
+    def flush(self, timeout: float | None) -> bool:
+        """Wait until the spool is empty (everything delivered or dead); whether it emptied."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while self.spool.counts().records:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._cond.wait(0.05 if remaining is None else min(remaining, 0.05))
+        return True
+
+    def close(
+        self, timeout: float, close_buffer: Callable[[float], list[PublishFailure]]
+    ) -> list[PublishFailure]:
+        """Deliver for up to ``timeout`` seconds, then stop; undelivered records stay spooled.
+
+        Idempotent: later calls return ``[]``.
+        """
+        with self._cond:
+            if self._closing:
+                return []
+            self._closing = True
+        deadline = time.monotonic() + timeout
+        self.flush(timeout)
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        self._thread.join(max(0.0, deadline - time.monotonic()))
+        failures = close_buffer(max(0.0, deadline - time.monotonic()))
+        with self._cond:
+            done, self._done = self._done, []
+        self._settle(done)
+        self.spool.close()
+        return failures
