@@ -146,3 +146,30 @@ class TestBounds:
             Producer(RecordingBackend(), spool_settings=SpoolSettings())
         # The refused producer released the directory.
         Spool(tmp_path).close()
+
+
+class TestAsync:
+    """AsyncProducer(spool=...) commits before returning and resumes like Producer."""
+
+    def test_publish_flush_and_resume(self, tmp_path: Path) -> None:
+        import asyncio
+
+        from eventwire import AsyncProducer
+
+        async def scenario() -> list[Record]:
+            stuck = RecordingBackend()
+            stuck.fail_next(ThrottledError("slow down", backend="memory"), count=1_000_000)
+            producer = AsyncProducer(stuck, spool=tmp_path, settings=FAST)
+            for record in _records(50):
+                await producer.publish_record(record)
+            await producer.close(timeout=0.2)
+            backend = RecordingBackend()
+            async with AsyncProducer(backend, spool=tmp_path, settings=FAST) as producer:
+                future = await producer.publish(PersonCreated(person_id=1, name="a"))
+                assert await producer.flush(30)
+                assert isinstance(await future, PublishReceipt)
+            return backend.records
+
+        records = asyncio.run(scenario())
+        assert _by_key(_records(50)) == _by_key([r for r in records if r.partition_key != "1"])
+        assert 51 == len(records)

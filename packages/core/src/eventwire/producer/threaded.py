@@ -131,6 +131,11 @@ class Producer:
             self._spooled = SpooledDelivery(spooled, self._enqueue, self._core.settings)
 
     @property
+    def core(self) -> ProducerCore:
+        """The parts shared with ``AsyncProducer`` (which sends through this one when spooled)."""
+        return self._core
+
+    @property
     def backend(self) -> Backend:
         """The backend records are sent through."""
         return self._core.backend
