@@ -171,3 +171,39 @@ class TestDeadLetters:
         assert "replayed=1" in capsys.readouterr().out
         assert 0 == main(["purge", str(tmp_path)])
         assert "purged=0" in capsys.readouterr().out
+
+
+class TestJournal:
+    """Under "batch" the journal alone carries a record until SQLite has it."""
+
+    def test_removed_before_commit_stays_removed_after_a_kill(self, tmp_path: Path) -> None:
+        script = textwrap.dedent(
+            f"""
+            import os, signal
+            from eventwire.backends import Record
+            from eventwire.spool import Spool
+            spool = Spool({str(tmp_path)!r})
+            seqs = spool.append([Record(b"r-%d" % i, "k") for i in range(10)])
+            spool.remove(seqs[:4])
+            os.kill(os.getpid(), signal.SIGKILL)
+            """
+        )
+        done = subprocess.run([sys.executable, "-c", script], check=False, timeout=60)
+        assert -signal.SIGKILL == done.returncode
+        with Spool(tmp_path) as spool:
+            assert [b"r-%d" % i for i in range(4, 10)] == [r.data for _, r in spool.read(0)]
+            assert 6 == spool.counts().records
+
+    def test_a_torn_last_entry_is_dropped(self) -> None:
+        from eventwire.spool.journal import decode, encode, encode_removal
+
+        first, second = Record(b"one", "k", "x" * 39, "id-1", "t", True), Record(b"two", "k")
+        log = encode(1, first) + encode(2, second) + encode_removal([2]) + encode(3, first)
+        found: dict[int, Record] = {}
+        decode(log[:-1], found)
+        assert {1: first} == found
+        corrupt = bytearray(log)
+        corrupt[10] ^= 0xFF
+        found = {}
+        decode(bytes(corrupt), found)
+        assert {} == found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import threading
@@ -51,14 +52,16 @@ def open_spool(
 
 
 class SpooledDelivery:
-    """A producer's disk-backed front: ``publish`` returns once the record is committed.
+    """A producer's disk-backed front: ``publish`` returns once the record is durable.
 
-    A feeder thread reads committed records in spool order and hands them to
-    the producer's in-memory engine (``enqueue``), never more than the
-    producer's buffer holds, so that buffer never fills; receipts remove
-    records from the spool, final failures move them to the dead letters.
-    Failures while stopping (the producer abandons what it holds) leave the
-    records in the spool for the next start. Thread-safe.
+    A feeder thread hands spooled records to the producer's in-memory engine
+    (``enqueue``), never more than the producer's buffer holds, so that buffer
+    never fills: first what an earlier run left in the spool, then this run's
+    records in sequence order, from memory while at most ``buffer_records`` of
+    them wait and from the spool once more do. Receipts remove records from
+    the spool, final failures move them to the dead letters; failures while
+    stopping (the producer abandons what it holds) leave them spooled for the
+    next start. Thread-safe.
     """
 
     def __init__(
@@ -70,31 +73,36 @@ class SpooledDelivery:
         self.spool = spool
         self._enqueue = enqueue
         self._settings = settings
-        self._cond = threading.Condition()
+        self._cond = threading.Condition(threading.Lock())
         self._futures: dict[int, Future[PublishResult]] = {}
-        # Outcomes of this process's own records that came before publish() registered
-        # its future; never holds more than the records being published right now.
-        self._early: dict[int, PublishResult] = {}
         self._first_own = spool.next_seq
+        self._last_assigned = self._first_own - 1
+        # This run's records not fed yet, in sequence order; past the cap they are
+        # read back from the spool from _spilled_from on.
+        self._memory: collections.deque[tuple[int, Record]] = collections.deque()
+        self._spilled_from: int | None = None
+        self._backlog = True  # an earlier run's records may wait in the spool
         self._done: list[tuple[int, PublishResult]] = []
         self._outstanding = self._outstanding_bytes = 0
         self._fed_through = 0
-        self._unfed = True  # records may wait in the spool beyond _fed_through
+        self._unfed = True
         self._stopping = False
         self._closing = False
         self._idle = False
+        spool.on_commit = self._committed
         self._thread = threading.Thread(target=self._run, name="eventwire-spool", daemon=True)
         self._thread.start()
 
     # -- publishing -------------------------------------------------------------------
 
     def publish(self, record: Record) -> Future[PublishResult]:
-        """Commit ``record`` to the spool; a future for its delivery.
+        """Make ``record`` durable in the spool; a future for its delivery.
 
         Raises:
             ProducerFullError: the spool is at ``max_bytes`` (at once under
                 ``when_full="raise"``, after ``block_timeout`` under ``"block"``).
-            SpoolError: the record could not be committed.
+            SpoolError: the record could not be stored.
+            PublisherClosedError: the producer is closing.
         """
         if self._closing:
             raise PublisherClosedError("this Producer is closed; create a new one")
@@ -107,17 +115,29 @@ class SpooledDelivery:
                 counts.records, counts.nbytes, counts.records, spool.settings.max_bytes
             )
         future: Future[PublishResult] = Future()
-        (seq,) = spool.append((record,))
+        spool.append((record,), functools.partial(self._assigned, future))
+        return future
+
+    def _assigned(self, future: Future[PublishResult], added: list[tuple[int, Record]]) -> None:
+        """Register a just-numbered record (under the spool's lock, in sequence order)."""
         with self._cond:
-            early = self._early.pop(seq, None)
-            if early is None:
+            for seq, record in added:
                 self._futures[seq] = future
+                if self._spilled_from is None and len(self._memory) < self._settings.buffer_records:
+                    self._memory.append((seq, record))
+                elif self._spilled_from is None:
+                    self._spilled_from = seq
+                self._last_assigned = seq
             self._unfed = True
             if self._idle:
                 self._cond.notify_all()
-        if early is not None:
-            future.set_result(early)
-        return future
+
+    def _committed(self) -> None:
+        """Spooled records became readable: wake the feeder if it reads them back."""
+        with self._cond:
+            if self._idle and (self._spilled_from is not None or self._backlog):
+                self._unfed = True
+                self._cond.notify_all()
 
     # -- the feeder thread ------------------------------------------------------------
 
@@ -146,20 +166,43 @@ class SpooledDelivery:
             if room:
                 self._feed(min(room, limit))
 
+    def _next_rows(self, limit: int) -> list[tuple[int, Record]]:
+        """The next records to feed, in sequence order (feeder thread)."""
+        if self._backlog:
+            rows = self.spool.read(self._fed_through, limit)
+            earlier = [row for row in rows if row[0] < self._first_own]
+            if len(earlier) < limit:
+                self._backlog = False
+            if earlier:
+                return earlier
+        with self._cond:
+            rows = [self._memory.popleft() for _ in range(min(limit, len(self._memory)))]
+            spilled = self._spilled_from
+        if rows or spilled is None:
+            return rows
+        rows = self.spool.read(max(self._fed_through, spilled - 1), limit)
+        with self._cond:
+            last = rows[-1][0] if rows else self._fed_through
+            if last >= self._last_assigned:
+                self._spilled_from = None  # caught up: new records stay in memory again
+        return rows
+
     def _feed(self, limit: int) -> None:
         try:
-            rows = self.spool.read(self._fed_through, limit)
+            rows = self._next_rows(limit)
         except EventwireError:
             # The records stay in the spool: the next pass (or start) sends them.
             time.sleep(0.1)
             with self._cond:
                 self._unfed = True
             return
-        for seq, record in rows:
+        for position, (seq, record) in enumerate(rows):
             try:
                 inner = self._enqueue(record, None)
             except EventwireError:
                 with self._cond:
+                    # Not fed: put them back in front, still in order.
+                    self._memory.extendleft(reversed(rows[position:]))
                     self._unfed = True
                 return
             with self._cond:
@@ -167,7 +210,7 @@ class SpooledDelivery:
                 self._outstanding_bytes += record.size
             self._fed_through = seq
             inner.add_done_callback(functools.partial(self._delivered, seq, record.size))
-        if len(rows) == limit:
+        if rows:
             with self._cond:
                 self._unfed = True
 
@@ -178,8 +221,6 @@ class SpooledDelivery:
             self._outstanding_bytes -= size
             self._done.append((seq, result))
             future = self._futures.pop(seq, None)
-            if future is None and seq >= self._first_own:
-                self._early[seq] = result
             if self._idle:
                 self._cond.notify_all()
         if future is not None:
@@ -198,9 +239,10 @@ class SpooledDelivery:
                 # errors are retried until record_ttl or close).
                 self.spool.bury(seq, describe(result.error))
         self.spool.remove(removed)
-        # On failure they stay queued in the spool: the next commit writes them.
-        with contextlib.suppress(EventwireError):
-            self.spool.sync()
+        if not self.spool.commits_in_background:
+            # On failure they stay queued in the spool: the next commit writes them.
+            with contextlib.suppress(EventwireError):
+                self.spool.sync()
         with self._cond:
             self._cond.notify_all()
 
@@ -209,11 +251,12 @@ class SpooledDelivery:
     def flush(self, timeout: float | None) -> bool:
         """Wait until the spool is empty (everything delivered or dead); whether it emptied."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        with self._cond:
-            while self.spool.counts().records:
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    return False
+        # The spool is asked outside the condition: the spool calls in under its own lock.
+        while self.spool.counts().records:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                return False
+            with self._cond:
                 self._cond.wait(0.05 if remaining is None else min(remaining, 0.05))
         return True
 
