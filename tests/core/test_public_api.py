@@ -63,6 +63,13 @@ class TestPublicSurface:
         ]  # fmt: skip
         assert expected == eventwire.outbox.__all__
 
+    def test_spool_all(self) -> None:
+        """eventwire.spool.__all__ is pinned."""
+        import eventwire.spool
+
+        expected = ["DeadLetter", "FsyncPolicy", "Spool", "SpoolCounts", "SpoolSettings"]
+        assert expected == eventwire.spool.__all__
+
     def test_version_from_metadata(self) -> None:
         """__version__ comes from the installed distribution's metadata."""
         assert version("eventwire-core") == eventwire.__version__
