@@ -90,16 +90,20 @@ def _publish_rate(spooled: bool) -> float:
             for event in events[part * share : (part + 1) * share]:
                 producer.publish(event)
 
-        threads = [threading.Thread(target=publish, args=(part,)) for part in range(THREADS)]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
+        elapsed = _timed([threading.Thread(target=publish, args=(p,)) for p in range(THREADS)])
         producer.flush(120)
         producer.close()
     return share * THREADS / elapsed
+
+
+def _timed(threads: list[threading.Thread]) -> float:
+    """Seconds from starting ``threads`` until all have ended."""
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
 
 
 def _relay() -> tuple[float, int, int, bool]:
@@ -121,13 +125,7 @@ def _relay() -> tuple[float, int, int, bool]:
         settings = ProducerSettings(linger=0.005, pace=False)
         producers = [Producer(backend, settings=settings) for _ in range(2)]
         relays = [OutboxRelay(engine, producer, outbox=outbox) for producer in producers]
-        threads = [threading.Thread(target=relay.drain) for relay in relays]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
+        elapsed = _timed([threading.Thread(target=relay.drain) for relay in relays])
         for producer in producers:
             producer.close()
         engine.dispose()

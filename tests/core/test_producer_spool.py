@@ -106,24 +106,18 @@ class TestDeadLetters:
 class TestBounds:
     """The spool's cap applies the producer's when_full; one producer per directory."""
 
-    def test_full_spool_raises_under_raise(self, tmp_path: Path) -> None:
+    @pytest.mark.parametrize(
+        "settings",
+        [
+            ProducerSettings(linger=0.001, pace=False, when_full="raise"),
+            ProducerSettings(linger=0.001, pace=False, block_timeout=0.1),
+        ],
+        ids=["raise", "block"],
+    )
+    def test_full_spool(self, tmp_path: Path, settings: ProducerSettings) -> None:
+        """Under "raise" at once, under "block" after block_timeout: ProducerFullError."""
         stuck = RecordingBackend()
         stuck.fail_next(ThrottledError("slow down", backend="memory"), count=1_000_000)
-        settings = ProducerSettings(linger=0.001, pace=False, when_full="raise")
-        producer = Producer(
-            stuck, spool=tmp_path, settings=settings, spool_settings=SpoolSettings(max_bytes=100)
-        )
-        try:
-            producer.publish_record(Record(b"x" * 60, "k"))
-            with pytest.raises(ProducerFullError):
-                producer.publish_record(Record(b"y" * 60, "k"))
-        finally:
-            producer.close(timeout=0.2)
-
-    def test_full_spool_blocks_then_raises_under_block(self, tmp_path: Path) -> None:
-        stuck = RecordingBackend()
-        stuck.fail_next(ThrottledError("slow down", backend="memory"), count=1_000_000)
-        settings = ProducerSettings(linger=0.001, pace=False, block_timeout=0.1)
         producer = Producer(
             stuck, spool=tmp_path, settings=settings, spool_settings=SpoolSettings(max_bytes=100)
         )

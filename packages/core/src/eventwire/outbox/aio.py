@@ -7,19 +7,18 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from eventwire.outbox.claims import Claims, RelayStats, count_resent, record_of, sort_out
+from eventwire.outbox.claims import RelayStats, count_resent, record_of, relay_parts, sort_out
 from eventwire.outbox.relay import (
     DEFAULT_BATCH,
     DEFAULT_BUCKETS_PER_CLAIM,
     DEFAULT_POLL,
-    check_relay_settings,
     relay_error,
 )
-from eventwire.outbox.writer import Outbox
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
+    from eventwire.outbox.writer import Outbox
     from eventwire.producer import AsyncProducer
 
 
@@ -40,11 +39,11 @@ class AsyncOutboxRelay:
         buckets_per_claim: int = DEFAULT_BUCKETS_PER_CLAIM,
         poll_interval: float = DEFAULT_POLL,
     ) -> None:
-        check_relay_settings(batch_size, buckets_per_claim, poll_interval)
-        self.outbox = outbox or Outbox()
+        self.outbox, self._claims = relay_parts(
+            outbox, batch_size, buckets_per_claim, poll_interval
+        )
         self._engine = engine
         self._producer = producer
-        self._claims = Claims(self.outbox.tables, batch_size, buckets_per_claim)
         self._poll = poll_interval
         self._stats = RelayStats()
         self._stopping = False

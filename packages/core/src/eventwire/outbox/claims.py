@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, delete, exists, func, select, update
 
+from eventwire.errors import ConfigurationError
 from eventwire.outcomes import describe, fails_for_good
 from eventwire.records import PublishFailure, Record
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Delete, Row, Select, Update
 
     from eventwire.outbox.schema import OutboxTables
+    from eventwire.outbox.writer import Outbox
     from eventwire.records import PublishResult
 
 _log = logging.getLogger("eventwire.outbox")
@@ -51,6 +53,30 @@ class Outcome:
     delivered: list[int] = field(default_factory=list)
     dead: list[dict[str, object]] = field(default_factory=list)
     kept: int = 0
+
+
+def relay_parts(
+    outbox: Outbox | None, batch_size: int, buckets_per_claim: int, poll_interval: float
+) -> tuple[Outbox, Claims]:
+    """The outbox (default ``Outbox()``) and statement builder of a relay, settings checked.
+
+    Raises:
+        ConfigurationError: a setting is out of range.
+    """
+    from eventwire.outbox.schema import BUCKETS
+    from eventwire.outbox.writer import Outbox
+
+    problems = []
+    if not 1 <= batch_size <= 10_000:
+        problems.append(f"batch_size must be 1 to 10000, got {batch_size}")
+    if not 1 <= buckets_per_claim <= BUCKETS:
+        problems.append(f"buckets_per_claim must be 1 to {BUCKETS}, got {buckets_per_claim}")
+    if poll_interval <= 0:
+        problems.append(f"poll_interval must be positive, got {poll_interval}")
+    if problems:
+        raise ConfigurationError("invalid outbox relay settings: " + "; ".join(problems))
+    outbox = outbox or Outbox()
+    return outbox, Claims(outbox.tables, batch_size, buckets_per_claim)
 
 
 class Claims:

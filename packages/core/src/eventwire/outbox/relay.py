@@ -7,34 +7,26 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from eventwire.errors import ConfigurationError
-from eventwire.outbox.claims import Claims, RelayStats, count_resent, record_of, sort_out
-from eventwire.outbox.writer import Outbox, database_error
+from eventwire.outbox.claims import (
+    Claims,
+    RelayStats,
+    count_resent,
+    record_of,
+    relay_parts,
+    sort_out,
+)
+from eventwire.outbox.writer import database_error
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from eventwire.errors import OutboxError
+    from eventwire.outbox.writer import Outbox
     from eventwire.producer import Producer
 
 DEFAULT_BATCH = 500
 DEFAULT_BUCKETS_PER_CLAIM = 8
 DEFAULT_POLL = 0.2
-
-
-def check_relay_settings(batch_size: int, buckets_per_claim: int, poll_interval: float) -> None:
-    """Raise ``ConfigurationError`` for relay settings out of range."""
-    from eventwire.outbox.schema import BUCKETS
-
-    problems = []
-    if not 1 <= batch_size <= 10_000:
-        problems.append(f"batch_size must be 1 to 10000, got {batch_size}")
-    if not 1 <= buckets_per_claim <= BUCKETS:
-        problems.append(f"buckets_per_claim must be 1 to {BUCKETS}, got {buckets_per_claim}")
-    if poll_interval <= 0:
-        problems.append(f"poll_interval must be positive, got {poll_interval}")
-    if problems:
-        raise ConfigurationError("invalid outbox relay settings: " + "; ".join(problems))
 
 
 class OutboxRelay:
@@ -68,11 +60,11 @@ class OutboxRelay:
         buckets_per_claim: int = DEFAULT_BUCKETS_PER_CLAIM,
         poll_interval: float = DEFAULT_POLL,
     ) -> None:
-        check_relay_settings(batch_size, buckets_per_claim, poll_interval)
-        self.outbox = outbox or Outbox()
+        self.outbox, self._claims = relay_parts(
+            outbox, batch_size, buckets_per_claim, poll_interval
+        )
         self._engine = engine
         self._producer = producer
-        self._claims = Claims(self.outbox.tables, batch_size, buckets_per_claim)
         self._poll = poll_interval
         self._stats = RelayStats()
         self._stop = threading.Event()
