@@ -234,6 +234,7 @@ class KinesisBackend(Backend):
                 response["ShardId"],
                 response["SequenceNumber"],
                 attempts,
+                ambiguous,
             )
 
     def publish_many(self, records: Sequence[Record]) -> list[PublishResult]:

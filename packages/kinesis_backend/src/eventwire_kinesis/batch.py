@@ -155,6 +155,7 @@ class BatchRun:
             return self.request_failed(chunk, exc)
         retry: list[int] = []
         backend, stream = self.target.backend, self.target.stream
+        ambiguous = self.ambiguous
         for position, result in zip(chunk, response["Records"], strict=True):
             code = result.get("ErrorCode")
             record = records[position]
@@ -167,6 +168,7 @@ class BatchRun:
                     result["ShardId"],
                     sequence_number,
                     attempts[position],
+                    position in ambiguous,
                 )
                 if record.ordered:
                     self.chain.record(record.partition_key, sequence_number)
