@@ -9,12 +9,14 @@ import pytest
 
 from eventwire import (
     ConfigurationError,
+    Event,
     PermissionDeniedError,
     Producer,
     ProducerFullError,
     ProducerSettings,
     SpoolLockedError,
     ThrottledError,
+    hookimpl,
 )
 from eventwire.backends import PublishFailure, PublishReceipt, Record
 from eventwire.spool import Spool, SpoolSettings
@@ -54,6 +56,32 @@ class TestDelivery:
         assert 500 == len(backend.records)
         with Spool(tmp_path) as spool:
             assert (0, 0, 0) == (spool.counts().records, spool.counts().nbytes, spool.counts().dead)
+
+    def test_shipped_settings(self, tmp_path: Path) -> None:
+        """Default ProducerSettings and SpoolSettings (fsync "batch"), as shipped."""
+        backend = RecordingBackend()
+        with Producer(backend, spool=tmp_path, source="tests") as producer:
+            futures = [producer.publish(PersonCreated(person_id=i, name="a")) for i in range(50)]
+            assert producer.flush(30)
+        assert all(isinstance(future.result(5), PublishReceipt) for future in futures)
+        assert [future.result(5).event_id for future in futures] == [
+            record.event_id for record in backend.records
+        ]
+
+    def test_after_publish_hooks_see_the_event(self, tmp_path: Path) -> None:
+        seen: list[str] = []
+
+        class Observer:
+            @hookimpl
+            def eventwire_after_publish(self, event: Event, receipt: PublishReceipt) -> None:
+                seen.append(event.id)
+
+        with Producer(
+            RecordingBackend(), spool=tmp_path, settings=FAST, plugins=[Observer()], source="t"
+        ) as producer:
+            event = PersonCreated(person_id=1, name="a")
+            producer.publish(event).result(10)
+        assert [event.id] == seen
 
     def test_invalid_event_never_reaches_the_spool(self, tmp_path: Path) -> None:
         with Producer(RecordingBackend(), spool=tmp_path, settings=FAST) as producer:

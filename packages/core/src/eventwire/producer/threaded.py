@@ -169,7 +169,7 @@ class Producer:
         if isinstance(prepared, PublishFailure):
             return _resolved(prepared)
         if self._spooled is not None:
-            return self._spooled.publish(prepared[0])
+            return self._spooled.publish(*prepared)
         return self._enqueue(*prepared)
 
     def publish_record(self, record: Record) -> Future[PublishResult]:

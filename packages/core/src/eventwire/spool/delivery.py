@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import os
     from collections.abc import Callable
 
+    from eventwire.events import Event
     from eventwire.producer.settings import ProducerSettings
     from eventwire.records import PublishResult, Record
     from eventwire.spool.settings import SpoolSettings
@@ -51,6 +52,10 @@ def open_spool(
     return Spool(directory, settings)
 
 
+Row = tuple[int, "Record", "Event | None"]
+"""A record to feed: its sequence number, the record, and its event when still known."""
+
+
 class SpooledDelivery:
     """A producer's disk-backed front: ``publish`` returns once the record is durable.
 
@@ -67,7 +72,7 @@ class SpooledDelivery:
     def __init__(
         self,
         spool: Spool,
-        enqueue: Callable[[Record, None], Future[PublishResult]],
+        enqueue: Callable[[Record, Event | None], Future[PublishResult]],
         settings: ProducerSettings,
     ) -> None:
         self.spool = spool
@@ -79,7 +84,7 @@ class SpooledDelivery:
         self._last_assigned = self._first_own - 1
         # This run's records not fed yet, in sequence order; past the cap they are
         # read back from the spool from _spilled_from on.
-        self._memory: collections.deque[tuple[int, Record]] = collections.deque()
+        self._memory: collections.deque[Row] = collections.deque()
         self._spilled_from: int | None = None
         self._backlog = True  # an earlier run's records may wait in the spool
         self._done: list[tuple[int, PublishResult]] = []
@@ -95,7 +100,7 @@ class SpooledDelivery:
 
     # -- publishing -------------------------------------------------------------------
 
-    def publish(self, record: Record) -> Future[PublishResult]:
+    def publish(self, record: Record, event: Event | None = None) -> Future[PublishResult]:
         """Make ``record`` durable in the spool; a future for its delivery.
 
         Raises:
@@ -115,16 +120,18 @@ class SpooledDelivery:
                 counts.records, counts.nbytes, counts.records, spool.settings.max_bytes
             )
         future: Future[PublishResult] = Future()
-        spool.append((record,), functools.partial(self._assigned, future))
+        spool.append((record,), functools.partial(self._assigned, future, event))
         return future
 
-    def _assigned(self, future: Future[PublishResult], added: list[tuple[int, Record]]) -> None:
+    def _assigned(
+        self, future: Future[PublishResult], event: Event | None, added: list[tuple[int, Record]]
+    ) -> None:
         """Register a just-numbered record (under the spool's lock, in sequence order)."""
         with self._cond:
             for seq, record in added:
                 self._futures[seq] = future
                 if self._spilled_from is None and len(self._memory) < self._settings.buffer_records:
-                    self._memory.append((seq, record))
+                    self._memory.append((seq, record, event))
                 elif self._spilled_from is None:
                     self._spilled_from = seq
                 self._last_assigned = seq
@@ -166,26 +173,32 @@ class SpooledDelivery:
             if room:
                 self._feed(min(room, limit))
 
-    def _next_rows(self, limit: int) -> list[tuple[int, Record]]:
-        """The next records to feed, in sequence order (feeder thread)."""
+    def _next_rows(self, limit: int) -> list[Row]:
+        """The next records to feed, in sequence order (feeder thread).
+
+        Records read back from the spool come without their event: the
+        ``eventwire_after_publish`` hooks see only those fed from memory.
+        """
         if self._backlog:
-            rows = self.spool.read(self._fed_through, limit)
-            earlier = [row for row in rows if row[0] < self._first_own]
+            stored = self.spool.read(self._fed_through, limit)
+            earlier: list[Row] = [
+                (seq, record, None) for seq, record in stored if seq < self._first_own
+            ]
             if len(earlier) < limit:
                 self._backlog = False
             if earlier:
                 return earlier
         with self._cond:
-            rows = [self._memory.popleft() for _ in range(min(limit, len(self._memory)))]
+            rows: list[Row] = [self._memory.popleft() for _ in range(min(limit, len(self._memory)))]
             spilled = self._spilled_from
         if rows or spilled is None:
             return rows
-        rows = self.spool.read(max(self._fed_through, spilled - 1), limit)
+        read = self.spool.read(max(self._fed_through, spilled - 1), limit)
         with self._cond:
-            last = rows[-1][0] if rows else self._fed_through
+            last = read[-1][0] if read else self._fed_through
             if last >= self._last_assigned:
                 self._spilled_from = None  # caught up: new records stay in memory again
-        return rows
+        return [(seq, record, None) for seq, record in read]
 
     def _feed(self, limit: int) -> None:
         try:
@@ -196,9 +209,9 @@ class SpooledDelivery:
             with self._cond:
                 self._unfed = True
             return
-        for position, (seq, record) in enumerate(rows):
+        for position, (seq, record, event) in enumerate(rows):
             try:
-                inner = self._enqueue(record, None)
+                inner = self._enqueue(record, event)
             except EventwireError:
                 with self._cond:
                     # Not fed: put them back in front, still in order.
