@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
+import logging
 import threading
 import time
 from concurrent.futures import Future
@@ -51,6 +52,8 @@ def open_spool(
 
     return Spool(directory, settings)
 
+
+_LOGGER = logging.getLogger("eventwire.spool")
 
 Row = tuple[int, "Record", "Event | None"]
 """A record to feed: its sequence number, the record, and its event when still known."""
@@ -169,9 +172,16 @@ class SpooledDelivery:
                     return
                 done, self._done = self._done, []
                 room, self._unfed = self._room(), False
-            self._settle(done)
-            if room:
-                self._feed(min(room, limit))
+            try:
+                self._settle(done)
+                if room:
+                    self._feed(min(room, limit))
+            except Exception:
+                # A bug must not stop delivery for good without a word: say so, go on.
+                _LOGGER.exception("eventwire spool feeder failed; retrying in 1 s")
+                time.sleep(1.0)
+                with self._cond:
+                    self._unfed = True
 
     def _next_rows(self, limit: int) -> list[Row]:
         """The next records to feed, in sequence order (feeder thread).
