@@ -1,4 +1,4 @@
-"""``Spool``: a SQLite (WAL) file of undelivered records, with group commit and dead letters."""
+"""``Spool``: undelivered records on disk (journal, then SQLite), group commit, dead letters."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from eventwire.errors import SpoolError
 from eventwire.records import Record
+from eventwire.spool.database import SpoolDatabase
 from eventwire.spool.journal import Journal, encode, encode_removal, recover
 from eventwire.spool.lock import DirectoryLock
 from eventwire.spool.settings import SpoolSettings
@@ -25,12 +26,6 @@ COMMIT_DELAY = 0.2
 """Seconds a journaled record may wait before the committer writes it to SQLite."""
 COMMIT_RECORDS = 20_000
 """Journaled records that make the committer write at once."""
-_COLUMNS = "seq, partition_key, explicit_hash_key, event_id, event_type, ordered, data, size"
-_SCHEMA = (
-    f"CREATE TABLE IF NOT EXISTS records ({_COLUMNS.replace('seq', 'seq INTEGER PRIMARY KEY', 1)})",
-    f"CREATE TABLE IF NOT EXISTS dead ({_COLUMNS.replace('seq', 'seq INTEGER PRIMARY KEY', 1)}, "
-    "error TEXT NOT NULL, failed_at REAL NOT NULL)",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,12 +50,16 @@ class DeadLetter:
 class Spool:
     """Undelivered records in ``<directory>/spool.db``, owned by one process at a time.
 
-    ``append`` returns once its records are committed; threads appending at the
-    same time share one commit (group commit): the first waiting thread writes
-    everyone's records in a transaction while the others wait for it. Removals
-    and dead-lettering ride along with the next commit (or ``sync``). An
-    exclusive lock on ``<directory>/lock`` keeps a second spool (in this or any
-    process) off the directory. Thread-safe.
+    ``append`` returns once its records are durable. Under ``fsync="always"``
+    that is a SQLite commit, shared by the threads appending at the same time
+    (group commit: the first waiting thread writes everyone's records while the
+    others wait). Under ``"batch"`` it is a copy into the journal (see
+    ``eventwire.spool.journal``), and a committer thread moves records that
+    are still there after ``COMMIT_DELAY`` into SQLite; ``remove`` cancels a
+    journaled record in the journal itself. Removals and dead-lettering ride
+    along with the next commit (or ``sync``). An exclusive lock on
+    ``<directory>/lock`` keeps a second spool (in this or any process) off the
+    directory. Thread-safe.
 
     Raises:
         SpoolLockedError: another spool holds the directory.
@@ -81,24 +80,25 @@ class Spool:
             ) from exc
         self._lock_file = DirectoryLock(self.directory)
         try:
-            self._db = self._connect()
-            self._recover()
-            row = self._db.execute(
-                "SELECT count(*), coalesce(sum(size), 0) FROM records"
-            ).fetchone()
-            top = self._db.execute(
-                "SELECT max(coalesce((SELECT max(seq) FROM records), 0), "
-                "coalesce((SELECT max(seq) FROM dead), 0))"
-            ).fetchone()
-        except (sqlite3.Error, OSError) as exc:
+            self._db = SpoolDatabase(self.directory / DATABASE, self.settings.fsync)
+        except sqlite3.Error as exc:
             self._lock_file.release()
             raise self._error("cannot open", exc) from exc
-        self._records, self._bytes = int(row[0]), int(row[1])
-        self._next_seq = int(top[0]) + 1
+        try:
+            entries, last = recover(self.directory)
+            if entries:
+                self._db.restore(entries)
+            if last:
+                Journal.discard(self.directory, last)
+            self._records, self._bytes, top = self._db.totals()
+            self._journal = Journal(self.directory) if self.settings.fsync == "batch" else None
+        except (sqlite3.Error, OSError) as exc:
+            self._db.close()
+            self._lock_file.release()
+            raise self._error("cannot open", exc) from exc
+        self._next_seq = top + 1
         self._mutex = threading.Lock()
         self._changed = threading.Condition(self._mutex)
-        # Reads share the one connection; never in the middle of a write transaction.
-        self._db_lock = threading.Lock()
         self._pending: dict[int, Record] = {}  # numbered, not yet in SQLite
         self._pending_since = 0.0
         self._removals: list[int] = []
@@ -110,39 +110,12 @@ class Spool:
         self._closed = False
         self.on_commit: Callable[[], None] | None = None
         """Called (from the committing thread) after new records became readable."""
-        self._journal: Journal | None = None
         self._committer: threading.Thread | None = None
-        if self.settings.fsync == "batch":
-            self._journal = Journal(self.directory)
+        if self._journal is not None:
             self._committer = threading.Thread(
                 target=self._commit_loop, name="eventwire-spool-commit", daemon=True
             )
             self._committer.start()
-
-    def _recover(self) -> None:
-        """Move what the journal holds into SQLite (a crash left it there), then drop it."""
-        entries, last = recover(self.directory)
-        if entries:
-            self._db.execute("BEGIN IMMEDIATE")
-            _insert(self._db, "INSERT OR IGNORE", entries)
-            self._db.execute("COMMIT")
-        if last:
-            Journal.discard(self.directory, last)
-
-    def _connect(self) -> sqlite3.Connection:
-        # Autocommit mode: transactions are begun and ended explicitly below.
-        db = sqlite3.connect(
-            self.directory / DATABASE, isolation_level=None, check_same_thread=False, timeout=30
-        )
-        # The directory lock already makes this process the only user: holding the
-        # database lock for good spares SQLite its lock calls on every commit.
-        db.execute("PRAGMA locking_mode=EXCLUSIVE")
-        db.execute("PRAGMA journal_mode=WAL")
-        synchronous = "FULL" if self.settings.fsync == "always" else "NORMAL"
-        db.execute(f"PRAGMA synchronous={synchronous}")
-        for statement in _SCHEMA:
-            db.execute(statement)
-        return db
 
     @property
     def next_seq(self) -> int:
@@ -307,7 +280,7 @@ class Spool:
             self._mutex.release()
             error: SpoolError | None = None
             try:
-                freed = self._write(pending, removals, burials)
+                freed = self._db.write(pending, removals, burials)
                 if journaled:
                     # Before anyone can read (and so deliver and remove) these records.
                     Journal.discard(self.directory, journaled)
@@ -340,49 +313,6 @@ class Spool:
         if error is not None:
             raise error
 
-    def _write(
-        self, pending: dict[int, Record], removals: list[int],
-        burials: list[tuple[int, str]],
-    ) -> tuple[int, int]:  # fmt: skip
-        """One transaction; the records and bytes it freed."""
-        with self._db_lock:
-            return self._transaction(pending, removals, burials)
-
-    def _transaction(
-        self, pending: dict[int, Record], removals: list[int],
-        burials: list[tuple[int, str]],
-    ) -> tuple[int, int]:  # fmt: skip
-        db = self._db
-        freed_records = freed_bytes = 0
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            if pending:
-                _insert(db, "INSERT", list(pending.items()))
-            now = time.time()
-            for seq, error in burials:
-                db.execute(
-                    f"INSERT OR REPLACE INTO dead ({_COLUMNS}, error, failed_at) "
-                    f"SELECT {_COLUMNS}, ?, ? FROM records WHERE seq = ?",
-                    (error, now, seq),
-                )
-            gone = [seq for seq, _ in burials] + removals
-            for start in range(0, len(gone), 500):
-                chunk = gone[start : start + 500]
-                marks = ", ".join("?" * len(chunk))
-                found = db.execute(
-                    f"SELECT count(*), coalesce(sum(size), 0) FROM records WHERE seq IN ({marks})",
-                    chunk,
-                ).fetchone()
-                freed_records += int(found[0])
-                freed_bytes += int(found[1])
-                db.execute(f"DELETE FROM records WHERE seq IN ({marks})", chunk)
-            db.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                db.execute("ROLLBACK")
-            raise
-        return freed_records, freed_bytes
-
     # -- reading ----------------------------------------------------------------------
 
     def read(self, after: int, limit: int | None = None) -> list[tuple[int, Record]]:
@@ -393,35 +323,25 @@ class Spool:
         if journaled:
             self.sync()
         try:
-            with self._db_lock:
-                rows = self._db.execute(
-                    f"SELECT {_COLUMNS} FROM records WHERE seq > ? ORDER BY seq LIMIT ?",
-                    (after, limit),
-                ).fetchall()
+            return self._db.read(after, limit)
         except sqlite3.Error as exc:
             raise self._error("cannot read from", exc) from exc
-        return [(row[0], _record(row)) for row in rows]
 
     def counts(self) -> SpoolCounts:
         """What the spool holds now (records committed or being committed)."""
         try:
-            with self._db_lock:
-                dead = self._db.execute("SELECT count(*) FROM dead").fetchone()[0]
+            dead = self._db.dead_count()
         except sqlite3.Error as exc:
             raise self._error("cannot read from", exc) from exc
         with self._mutex:
-            return SpoolCounts(self._records, self._bytes, int(dead))
+            return SpoolCounts(self._records, self._bytes, dead)
 
     def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         """The oldest ``limit`` dead letters."""
         try:
-            with self._db_lock:
-                rows = self._db.execute(
-                    f"SELECT {_COLUMNS}, error, failed_at FROM dead ORDER BY seq LIMIT ?", (limit,)
-                ).fetchall()
+            return [DeadLetter(*letter) for letter in self._db.dead_letters(limit)]
         except sqlite3.Error as exc:
             raise self._error("cannot read from", exc) from exc
-        return [DeadLetter(row[0], _record(row), row[8], row[9]) for row in rows]
 
     def replay_dead(self) -> int:
         """Move every dead letter back to the records, after everything already queued."""
@@ -439,33 +359,18 @@ class Spool:
     def _purge_dead(self, seqs: list[int] | None) -> int:
         with self._changed:
             self._check_open()
+            # Not inside a commit: the committer's transaction holds the connection.
             while self._writing:
                 self._changed.wait()
             self._writing = True
         try:
-            self._db_lock.acquire()
-            self._db.execute("BEGIN IMMEDIATE")
-            if seqs is None:
-                count = self._db.execute("DELETE FROM dead").rowcount
-            else:
-                count = 0
-                for start in range(0, len(seqs), 500):
-                    chunk = seqs[start : start + 500]
-                    marks = ", ".join("?" * len(chunk))
-                    count += self._db.execute(
-                        f"DELETE FROM dead WHERE seq IN ({marks})", chunk
-                    ).rowcount
-            self._db.execute("COMMIT")
+            return self._db.delete_dead(seqs)
         except sqlite3.Error as exc:
-            with contextlib.suppress(sqlite3.Error):
-                self._db.execute("ROLLBACK")
             raise self._error("cannot write to", exc) from exc
         finally:
-            self._db_lock.release()
             with self._changed:
                 self._writing = False
                 self._changed.notify_all()
-        return int(count)
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -507,38 +412,3 @@ class Spool:
 
     def __repr__(self) -> str:
         return f"<Spool {str(self.directory)!r} records={self._records} bytes={self._bytes}>"
-
-
-_INSERT_ROWS = 100
-"""Rows per INSERT statement (800 parameters, far below SQLite's 32,766)."""
-
-
-def _insert(db: sqlite3.Connection, verb: str, rows: list[tuple[int, Record]]) -> None:
-    """Insert ``rows`` with a few multi-row statements.
-
-    ``executemany`` steps SQLite once per row, and the sqlite3 module gives up
-    the GIL around every step; in a busy process each step then waits to get it
-    back (measured: about 30 us a row). One statement per hundred rows waits a
-    hundred times less.
-    """
-    for start in range(0, len(rows), _INSERT_ROWS):
-        chunk = rows[start : start + _INSERT_ROWS]
-        values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
-        parameters = [value for seq, record in chunk for value in _row(seq, record)]
-        db.execute(f"{verb} INTO records ({_COLUMNS}) VALUES {values}", parameters)
-
-
-def _row(seq: int, r: Record) -> tuple[object, ...]:
-    return (seq, r.partition_key, r.explicit_hash_key, r.event_id, r.event_type, r.ordered,
-            r.data, r.size)  # fmt: skip
-
-
-def _record(row: tuple[object, ...]) -> Record:
-    return Record(
-        data=bytes(row[6]),  # type: ignore[call-overload]  # a BLOB column: bytes
-        partition_key=str(row[1]),
-        explicit_hash_key=None if row[2] is None else str(row[2]),
-        event_id=str(row[3]),
-        event_type=str(row[4]),
-        ordered=bool(row[5]),
-    )
