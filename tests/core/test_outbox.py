@@ -175,8 +175,40 @@ class TestRelay:
             OutboxRelay(engine, producer, batch_size=0)
         with pytest.raises(ConfigurationError, match="buckets_per_claim must be 1 to 64"):
             OutboxRelay(engine, producer, buckets_per_claim=65)
+        with pytest.raises(ConfigurationError, match="batch_size must be a whole number"):
+            OutboxRelay(engine, producer, batch_size="500")  # type: ignore[arg-type]
 
     def test_missing_tables_are_an_outbox_error(self, engine: Engine, producer: Producer) -> None:
         relay = OutboxRelay(engine, producer, outbox=Outbox(table="absent", source="t"))
         with pytest.raises(OutboxError, match="outbox relay on table 'absent' failed"):
             relay.run_once()
+
+
+class TestCommandLine:
+    """python -m eventwire.outbox: DDL, create, relay, revive; bad input exits 2 with a reason."""
+
+    def test_ddl_create_and_drain(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        from eventwire.outbox.__main__ import main
+
+        assert 0 == main(["ddl", "--dialect", "sqlite"])
+        assert "CREATE TABLE eventwire_outbox" in capsys.readouterr().out
+        url = f"sqlite:///{tmp_path / 'cli.db'}"
+        assert 0 == main(["create", "--url", url])
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            Outbox(source="tests").add_many(
+                connection, [PersonCreated(person_id=i, name="a") for i in range(3)]
+            )
+        engine.dispose()
+        assert 0 == main(["relay", "--url", url, "--backend", "memory", "--drain"])
+        assert "delivered=3 dead=0 redelivered=0" in capsys.readouterr().out
+        assert 0 == main(["revive", "--url", url])
+        assert "revived=0" in capsys.readouterr().out
+
+    def test_bad_url_and_option(self, capsys: pytest.CaptureFixture[str]) -> None:
+        from eventwire.outbox.__main__ import main
+
+        assert 2 == main(["create", "--url", "nosuchdb://x"])
+        assert "cannot use database URL 'nosuchdb://x'" in capsys.readouterr().err
+        assert 2 == main(["relay", "--url", "sqlite://", "--option", "oops"])
+        assert "--option 'oops' must look like KEY=VALUE" in capsys.readouterr().err

@@ -169,6 +169,12 @@ class TestBounds:
         # The refused producer released the directory.
         Spool(tmp_path).close()
 
+    def test_bad_spool_arguments(self) -> None:
+        with pytest.raises(ConfigurationError, match="spool must be a directory path, not 42"):
+            Producer(RecordingBackend(), spool=42)  # type: ignore[arg-type]
+        with pytest.raises(ConfigurationError, match="max_bytes must be a whole number"):
+            SpoolSettings(max_bytes="1GB")  # type: ignore[arg-type]
+
 
 class TestAsync:
     """AsyncProducer(spool=...) commits before returning and resumes like Producer."""

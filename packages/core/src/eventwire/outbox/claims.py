@@ -66,6 +66,15 @@ def relay_parts(
     from eventwire.outbox.schema import BUCKETS
     from eventwire.outbox.writer import Outbox
 
+    for name, value in (("batch_size", batch_size), ("buckets_per_claim", buckets_per_claim)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConfigurationError(
+                f"invalid outbox relay settings: {name} must be a whole number, got {value!r}"
+            )
+    if not isinstance(poll_interval, int | float) or isinstance(poll_interval, bool):
+        raise ConfigurationError(
+            f"invalid outbox relay settings: poll_interval must be seconds, got {poll_interval!r}"
+        )
     problems = []
     if not 1 <= batch_size <= 10_000:
         problems.append(f"batch_size must be 1 to 10000, got {batch_size}")

@@ -6,6 +6,7 @@ import collections
 import contextlib
 import functools
 import logging
+import os
 import threading
 import time
 from concurrent.futures import Future
@@ -21,7 +22,6 @@ from eventwire.outcomes import describe
 from eventwire.records import PublishFailure
 
 if TYPE_CHECKING:
-    import os
     from collections.abc import Callable
 
     from eventwire.events import Event
@@ -44,6 +44,8 @@ def open_spool(
         if settings is not None:
             raise ConfigurationError("spool_settings were given without spool=<directory>")
         return None
+    if not isinstance(directory, str | os.PathLike) or not str(directory):
+        raise ConfigurationError(f"spool must be a directory path, not {directory!r}")
     if not background:
         raise ConfigurationError(
             "a spooled producer sends from its own threads: spool= needs background=True"

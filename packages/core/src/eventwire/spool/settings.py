@@ -31,6 +31,12 @@ class SpoolSettings:
 
     def __post_init__(self) -> None:
         problems = []
+        for name in ("max_bytes", "read_batch"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ConfigurationError(
+                    f"invalid spool settings: {name} must be a whole number, got {value!r}"
+                )
         if self.fsync not in ("batch", "always"):
             problems.append(f"fsync must be 'batch' or 'always', got {self.fsync!r}")
         if self.max_bytes < 1:
