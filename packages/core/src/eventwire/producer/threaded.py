@@ -16,7 +16,7 @@ from eventwire.records import PublishFailure, PublishResult
 from eventwire.spool.delivery import SpooledDelivery, open_spool
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
     from types import TracebackType
 
     import pluggy
@@ -128,7 +128,7 @@ class Producer:
             with self._cond:
                 self._grow()
         if spooled is not None:
-            self._spooled = SpooledDelivery(spooled, self._enqueue, self._core.settings)
+            self._spooled = SpooledDelivery(spooled, self._enqueue_many, self._core.settings)
 
     @property
     def core(self) -> ProducerCore:
@@ -206,6 +206,25 @@ class Producer:
                 self._cond.notify_all()
         self._core.metrics.queued(1, size)
         return future
+
+    def _enqueue_many(
+        self, items: Sequence[tuple[Record, Event | None]]
+    ) -> list[Future[PublishResult]]:
+        """Queue records that fit (the spool feeder stays within the buffer) under one lock."""
+        engine, core = self._engine, self._core
+        futures: list[Future[PublishResult]] = []
+        nbytes = 0
+        with self._cond:
+            self._check_open()
+            for record, event in items:
+                future: Future[PublishResult] = ProducerFuture(self._settled)
+                size = record.size
+                engine.add(core.pending(record, future, event, size))
+                futures.append(future)
+                nbytes += size
+            self._cond.notify_all()
+        core.metrics.queued(len(items), nbytes)
+        return futures
 
     def _wait_for_room(self, size: int) -> None:
         """Wait (lock held) until ``size`` bytes fit, per the full policy."""

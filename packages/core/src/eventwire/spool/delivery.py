@@ -22,7 +22,7 @@ from eventwire.outcomes import describe
 from eventwire.records import PublishFailure
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from eventwire.events import Event
     from eventwire.producer.settings import ProducerSettings
@@ -77,7 +77,7 @@ class SpooledDelivery:
     def __init__(
         self,
         spool: Spool,
-        enqueue: Callable[[Record, Event | None], Future[PublishResult]],
+        enqueue: Callable[[Sequence[tuple[Record, Event | None]]], list[Future[PublishResult]]],
         settings: ProducerSettings,
     ) -> None:
         self.spool = spool
@@ -221,23 +221,25 @@ class SpooledDelivery:
             with self._cond:
                 self._unfed = True
             return
-        for position, (seq, record, event) in enumerate(rows):
-            try:
-                inner = self._enqueue(record, event)
-            except EventwireError:
-                with self._cond:
-                    # Not fed: put them back in front, still in order.
-                    self._memory.extendleft(reversed(rows[position:]))
-                    self._unfed = True
-                return
+        if not rows:
+            return
+        nbytes = sum(record.size for _, record, _ in rows)
+        with self._cond:
+            # Counted before they go: their receipts may come back at once.
+            self._outstanding += len(rows)
+            self._outstanding_bytes += nbytes
+            self._unfed = True
+        try:
+            futures = self._enqueue([(record, event) for _, record, event in rows])
+        except EventwireError:
+            # Only a closing producer refuses: the records stay in the spool for the next start.
             with self._cond:
-                self._outstanding += 1
-                self._outstanding_bytes += record.size
-            self._fed_through = seq
+                self._outstanding -= len(rows)
+                self._outstanding_bytes -= nbytes
+            return
+        self._fed_through = rows[-1][0]
+        for (seq, record, _), inner in zip(rows, futures, strict=True):
             inner.add_done_callback(functools.partial(self._delivered, seq, record.size))
-        if rows:
-            with self._cond:
-                self._unfed = True
 
     def _delivered(self, seq: int, size: int, inner: Future[PublishResult]) -> None:
         result = inner.result()
