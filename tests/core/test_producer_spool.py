@@ -68,6 +68,25 @@ class TestDelivery:
             record.event_id for record in backend.records
         ]
 
+    def test_fsync_always(self, tmp_path: Path) -> None:
+        """Under "always" every publish is a shared SQLite commit; delivery is the same."""
+        backend = RecordingBackend()
+        with Producer(
+            backend, spool=tmp_path, settings=FAST, spool_settings=SpoolSettings(fsync="always")
+        ) as producer:
+            futures = [producer.publish_record(record) for record in _records(40)]
+            assert producer.flush(30)
+        assert all(isinstance(future.result(5), PublishReceipt) for future in futures)
+        assert _by_key(_records(40)) == _by_key(backend.records)
+
+    def test_plain_producers_do_not_load_the_spool(self) -> None:
+        import subprocess
+        import sys
+
+        code = "import sys, eventwire; print('sqlite3' in sys.modules, 'mmap' in sys.modules)"
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True)
+        assert b"False False" == done.stdout.strip()
+
     def test_after_publish_hooks_see_the_event(self, tmp_path: Path) -> None:
         seen: list[str] = []
 

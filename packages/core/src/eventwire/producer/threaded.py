@@ -13,7 +13,6 @@ from eventwire.producer.core import ProducerCore
 from eventwire.producer.engine import Batch
 from eventwire.producer.futures import ProducerFuture, resolve_all
 from eventwire.records import PublishFailure, PublishResult
-from eventwire.spool.delivery import SpooledDelivery, open_spool
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
     from eventwire.producer.settings import ProducerSettings
     from eventwire.producer.stats import ProducerStats
     from eventwire.records import Record
+    from eventwire.spool.delivery import SpooledDelivery
     from eventwire.spool.settings import SpoolSettings
 
 _CLOSE_REASON = "the producer was closed before it could be delivered"
@@ -87,7 +87,12 @@ class Producer:
         **backend_options: Any,
     ) -> None:
         # The spool is opened first: a refused directory must not leave threads behind.
-        spooled = open_spool(spool, spool_settings, background)
+        spooled = None
+        if spool is not None or spool_settings is not None:
+            # Loaded only for a spool: plain producers never import sqlite3 or mmap.
+            from eventwire.spool.delivery import open_spool
+
+            spooled = open_spool(spool, spool_settings, background)
         try:
             self._core = ProducerCore(
                 backend,
@@ -128,6 +133,8 @@ class Producer:
             with self._cond:
                 self._grow()
         if spooled is not None:
+            from eventwire.spool.delivery import SpooledDelivery
+
             self._spooled = SpooledDelivery(spooled, self._enqueue_many, self._core.settings)
 
     @property

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 from typing import TYPE_CHECKING
 
@@ -24,6 +23,15 @@ class DirectoryLock:
 
     def __init__(self, directory: Path) -> None:
         self.path = directory / LOCK_FILE
+        try:
+            import fcntl
+        except ImportError:
+            raise SpoolError(
+                "the spool needs a POSIX system (fcntl.flock); this platform has none",
+                path=str(directory),
+            ) from None
+        self._flock = fcntl.flock
+        self._unlock = fcntl.LOCK_UN
         try:
             self._fd: int | None = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
@@ -48,6 +56,6 @@ class DirectoryLock:
     def release(self) -> None:
         """Unlock and close (idempotent)."""
         if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            self._flock(self._fd, self._unlock)
             os.close(self._fd)
             self._fd = None
