@@ -65,10 +65,15 @@ class SpoolDatabase:
             ).fetchone()
         return int(records), int(nbytes), int(top)
 
-    def restore(self, rows: list[tuple[int, Record]]) -> None:
-        """Insert recovered records, skipping those already stored."""
+    def restore(self, rows: list[tuple[int, Record]], removed: set[int]) -> None:
+        """Insert recovered records (skipping those already stored), delete ``removed``."""
         with self._lock, self._transaction():
             _insert(self._db, "INSERT OR IGNORE", rows)
+            gone = sorted(removed)
+            for start in range(0, len(gone), _IN_LIST):
+                chunk = gone[start : start + _IN_LIST]
+                marks = ", ".join("?" * len(chunk))
+                self._db.execute(f"DELETE FROM records WHERE seq IN ({marks})", chunk)
 
     def write(
         self, pending: dict[int, Record], removals: list[int], burials: list[tuple[int, str]]

@@ -78,10 +78,12 @@ def encode_removal(seqs: list[int]) -> bytes:
     return _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
 
 
-def decode(buffer: bytes, records: dict[int, Record]) -> None:
+def decode(buffer: bytes, records: dict[int, Record], removed: set[int] | None = None) -> None:
     """Apply the whole entries at the start of ``buffer`` to ``records``, in order.
 
-    Stops at the first torn or corrupt entry, or at the zeros after the last one.
+    A removal cancels a record of ``records``; one of a record not there (it was
+    in SQLite already) goes to ``removed``. Stops at the first torn or corrupt
+    entry, or at the zeros after the last one.
     """
     offset = 0
     while offset + _HEADER.size <= len(buffer):
@@ -93,7 +95,8 @@ def decode(buffer: bytes, records: dict[int, Record]) -> None:
         offset = start + length
         if payload[:1] == b"R":
             for (seq,) in struct.iter_unpack("<Q", payload[1:]):
-                records.pop(seq, None)
+                if records.pop(seq, None) is None and removed is not None:
+                    removed.add(seq)
             continue
         seq, ordered, key_len, hash_len, id_len, type_len = _FIXED.unpack_from(payload, 1)
         at = 1 + _FIXED.size
@@ -168,14 +171,19 @@ class Journal:
             self._map.close()
 
 
-def recover(directory: Path) -> tuple[list[tuple[int, Record]], int]:
-    """The records the log still holds (not cancelled), oldest first; the last file's number."""
+def recover(directory: Path) -> tuple[list[tuple[int, Record]], set[int], int]:
+    """What the log still holds, and the number of its last file.
+
+    That is the records not cancelled (oldest first) and the removals of
+    records that were already in SQLite.
+    """
     records: dict[int, Record] = {}
+    removed: set[int] = set()
     last = 0
     for number, path in _files(directory):
-        decode(path.read_bytes(), records)
+        decode(path.read_bytes(), records, removed)
         last = number
-    return sorted(records.items()), last
+    return sorted(records.items()), removed, last
 
 
 def _files(directory: Path) -> list[tuple[int, Path]]:

@@ -85,9 +85,9 @@ class Spool:
             self._lock_file.release()
             raise self._error("cannot open", exc) from exc
         try:
-            entries, last = recover(self.directory)
-            if entries:
-                self._db.restore(entries)
+            entries, removed, last = recover(self.directory)
+            if entries or removed:
+                self._db.restore(entries, removed)
             if last:
                 Journal.discard(self.directory, last)
             self._records, self._bytes, top = self._db.totals()
@@ -224,30 +224,40 @@ class Spool:
         return self._committer is not None
 
     def remove(self, seqs: Sequence[int]) -> None:
-        """Forget delivered records (journaled ones at once, the others with the next commit)."""
+        """Forget delivered records, at once under ``"batch"``.
+
+        Under ``"batch"`` a tombstone in the journal makes the removal durable
+        immediately: a journaled record is cancelled there and never reaches
+        SQLite; one already in SQLite is deleted with the next commit, and a
+        crash before that commit replays the tombstone. Without it a crash in
+        that window would send the record again. Under ``"always"`` the
+        removal waits for the next commit (``sync``).
+        """
+        if not seqs:
+            return
         with self._changed:
-            if self._journal is None or not self._pending:
-                self._note_queued()
+            self._note_queued()
+            if self._journal is None:
+                self._removals.extend(seqs)
+                return
+            try:
+                self._journal.write([encode_removal(list(seqs))])
+            except OSError:
+                # Without the tombstone they must go through SQLite (insert, then delete).
                 self._removals.extend(seqs)
                 return
             pending = self._pending
-            cancelled = [seq for seq in seqs if seq in pending]
-            if len(cancelled) != len(seqs):
-                self._note_queued()
-                self._removals.extend(seq for seq in seqs if seq not in pending)
-            if not cancelled:
-                return
-            try:
-                self._journal.write([encode_removal(cancelled)])
-            except OSError:
-                # Without the tombstone they must go through SQLite (insert, then delete).
-                self._note_queued()
-                self._removals.extend(cancelled)
-                return
-            for seq in cancelled:
-                self._bytes -= pending.pop(seq).size
-            self._records -= len(cancelled)
-            self._changed.notify_all()
+            cancelled = 0
+            for seq in seqs:
+                record = pending.pop(seq, None)
+                if record is None:
+                    self._removals.append(seq)
+                else:
+                    self._bytes -= record.size
+                    cancelled += 1
+            if cancelled:
+                self._records -= cancelled
+                self._changed.notify_all()
 
     def bury(self, seq: int, error: str) -> None:
         """Move a record that failed for good to the dead letters (with the next commit)."""
