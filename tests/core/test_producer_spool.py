@@ -170,7 +170,7 @@ class TestBounds:
         )
         try:
             producer.publish_record(Record(b"x" * 60, "k"))
-            with pytest.raises(ProducerFullError):
+            with pytest.raises(ProducerFullError, match=r"the producer's spool at .* is full"):
                 producer.publish_record(Record(b"y" * 60, "k"))
         finally:
             producer.close(timeout=0.2)

@@ -90,6 +90,7 @@ class SpooledDelivery:
         # This run's records not fed yet, in sequence order; past the cap they are
         # read back from the spool from _spilled_from on.
         self._memory: collections.deque[Row] = collections.deque()
+        self._memory_bytes = 0
         self._spilled_from: int | None = None
         self._backlog = True  # an earlier run's records may wait in the spool
         self._done: list[tuple[int, PublishResult]] = []
@@ -122,8 +123,9 @@ class SpooledDelivery:
         ):
             counts = spool.counts()
             raise ProducerFullError(
-                counts.records, counts.nbytes, counts.records, spool.settings.max_bytes
-            )
+                counts.records, counts.nbytes, counts.records, spool.settings.max_bytes,
+                spool=str(spool.directory),
+            )  # fmt: skip
         future: Future[PublishResult] = Future()
         spool.append((record,), functools.partial(self._assigned, future, event))
         return future
@@ -135,8 +137,12 @@ class SpooledDelivery:
         with self._cond:
             for seq, record in added:
                 self._futures[seq] = future
-                if self._spilled_from is None and len(self._memory) < self._settings.buffer_records:
+                if self._spilled_from is None and (
+                    len(self._memory) < self._settings.buffer_records
+                    and self._memory_bytes < self._settings.buffer_bytes
+                ):
                     self._memory.append((seq, record, event))
+                    self._memory_bytes += record.size
                 elif self._spilled_from is None:
                     self._spilled_from = seq
                 self._last_assigned = seq
@@ -202,6 +208,7 @@ class SpooledDelivery:
                 return earlier
         with self._cond:
             rows: list[Row] = [self._memory.popleft() for _ in range(min(limit, len(self._memory)))]
+            self._memory_bytes -= sum(record.size for _, record, _ in rows)
             spilled = self._spilled_from
         if rows or spilled is None:
             return rows
