@@ -19,6 +19,7 @@ from eventwire.errors import (
     PublisherClosedError,
 )
 from eventwire.outcomes import describe
+from eventwire.producer.futures import ProducerFuture
 from eventwire.records import PublishFailure
 
 if TYPE_CHECKING:
@@ -84,6 +85,7 @@ class SpooledDelivery:
         self._enqueue = enqueue
         self._settings = settings
         self._cond = threading.Condition(threading.Lock())
+        self._settled = threading.Condition()
         self._futures: dict[int, Future[PublishResult]] = {}
         self._first_own = spool.next_seq
         self._last_assigned = self._first_own - 1
@@ -126,7 +128,8 @@ class SpooledDelivery:
                 counts.records, counts.nbytes, counts.records, spool.settings.max_bytes,
                 spool=str(spool.directory),
             )  # fmt: skip
-        future: Future[PublishResult] = Future()
+        # Futures share one condition, as the producer's do (see producer.futures).
+        future: Future[PublishResult] = ProducerFuture(self._settled)
         spool.append((record,), functools.partial(self._assigned, future, event))
         return future
 
