@@ -170,6 +170,34 @@ class TestRelay:
         assert 3 == relay.drain()
         assert 3 == len(backend.records)
 
+    def test_stop_does_not_wait_for_a_stream_that_refuses(
+        self, engine: Engine, outbox: Outbox, producer: Producer
+    ) -> None:
+        import threading
+        import time
+
+        from eventwire import ThrottledError
+
+        with engine.begin() as connection:
+            outbox.add_many(connection, [PersonCreated(person_id=i, name="a") for i in range(4)])
+        stuck = RecordingBackend()
+        stuck.fail_next(ThrottledError("slow down", backend="memory"), count=1_000_000)
+        with Producer(stuck, settings=ProducerSettings(linger=0.001, pace=False)) as blocked:
+            relay = OutboxRelay(engine, blocked, outbox=outbox)
+            runner = threading.Thread(target=relay.run)
+            runner.start()
+            time.sleep(0.3)
+            started = time.monotonic()
+            relay.stop()
+            runner.join(10)
+            assert not runner.is_alive()
+            assert time.monotonic() - started < 5
+            blocked.close(timeout=0.1)
+        assert 4 == _count(engine, outbox), "unsettled rows stay in the outbox"
+        again = OutboxRelay(engine, producer, outbox=outbox)
+        assert 4 == again.drain()
+        assert 4 == again.stats.redelivered, "they may have reached the stream: counted"
+
     def test_relay_settings_are_checked(self, engine: Engine, producer: Producer) -> None:
         with pytest.raises(ConfigurationError, match="batch_size must be 1 to 10000, got 0"):
             OutboxRelay(engine, producer, batch_size=0)

@@ -12,6 +12,7 @@ from eventwire.outbox.relay import (
     DEFAULT_BATCH,
     DEFAULT_BUCKETS_PER_CLAIM,
     DEFAULT_POLL,
+    STOP_POLL,
     relay_error,
 )
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
     from eventwire.outbox.writer import Outbox
     from eventwire.producer import AsyncProducer
+    from eventwire.records import PublishResult
 
 
 class AsyncOutboxRelay:
@@ -74,7 +76,7 @@ class AsyncOutboxRelay:
                     await marking.execute(claims.mark(ids))
                 count_resent(self._stats, self.outbox.table, [row.attempts for row in rows])
                 futures = [await self._producer.publish_record(record_of(row)) for row in rows]
-                results = await asyncio.gather(*futures)
+                results = await self._results(futures)
                 outcome = sort_out(ids, results, stopping=self._stopping)
                 if outcome.delivered:
                     await claim.execute(claims.delete(outcome.delivered))
@@ -86,6 +88,17 @@ class AsyncOutboxRelay:
         self._stats.delivered += len(outcome.delivered)
         self._stats.dead += len(outcome.dead)
         return len(outcome.delivered)
+
+    async def _results(
+        self, futures: list[asyncio.Future[PublishResult]]
+    ) -> list[PublishResult | None]:
+        """The batch's results; None for records still unsettled when ``stop`` was asked."""
+        waiting = set(futures)
+        while waiting:
+            _, waiting = await asyncio.wait(waiting, timeout=STOP_POLL)
+            if waiting and self._stopping:
+                break
+        return [future.result() if future.done() else None for future in futures]
 
     async def run(self) -> None:
         """Relay until ``stop`` is called."""

@@ -184,7 +184,9 @@ def record_of(row: Row[tuple[object, ...]]) -> Record:
     )
 
 
-def sort_out(ids: Sequence[int], results: Sequence[PublishResult], *, stopping: bool) -> Outcome:
+def sort_out(
+    ids: Sequence[int], results: Sequence[PublishResult | None], *, stopping: bool
+) -> Outcome:
     """Split a batch's results into rows to delete, dead letters, and rows to keep.
 
     Errors that retrying cannot fix (the record, the permissions, the stream, a
@@ -194,7 +196,9 @@ def sort_out(ids: Sequence[int], results: Sequence[PublishResult], *, stopping: 
     """
     outcome = Outcome()
     for row_id, result in zip(ids, results, strict=True):
-        if not isinstance(result, PublishFailure):
+        if result is None:
+            outcome.kept += 1  # unsettled when the relay stopped
+        elif not isinstance(result, PublishFailure):
             outcome.delivered.append(row_id)
         elif stopping or not fails_for_good(result.error):
             outcome.kept += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import wait
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,15 +19,20 @@ from eventwire.outbox.claims import (
 from eventwire.outbox.writer import database_error
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from sqlalchemy import Engine
 
     from eventwire.errors import OutboxError
     from eventwire.outbox.writer import Outbox
     from eventwire.producer import Producer
+    from eventwire.records import PublishResult
 
 DEFAULT_BATCH = 500
 DEFAULT_BUCKETS_PER_CLAIM = 8
 DEFAULT_POLL = 0.2
+STOP_POLL = 0.5
+"""Seconds between looks at the stop flag while a batch is being delivered."""
 
 
 class OutboxRelay:
@@ -96,7 +102,7 @@ class OutboxRelay:
                     marking.execute(claims.mark(ids))
                 count_resent(self._stats, self.outbox.table, [row.attempts for row in rows])
                 futures = [self._producer.publish_record(record_of(row)) for row in rows]
-                results = [future.result() for future in futures]
+                results = self._results(futures)
                 outcome = sort_out(ids, results, stopping=self._stop.is_set())
                 if outcome.delivered:
                     claim.execute(claims.delete(outcome.delivered))
@@ -108,6 +114,17 @@ class OutboxRelay:
         self._stats.delivered += len(outcome.delivered)
         self._stats.dead += len(outcome.dead)
         return len(outcome.delivered)
+
+    def _results(self, futures: list[Future[PublishResult]]) -> list[PublishResult | None]:
+        """The batch's results; None for records still unsettled when ``stop`` was asked."""
+        waiting = set(futures)
+        while waiting:
+            waiting = wait(waiting, timeout=STOP_POLL).not_done
+            # A stream that refuses everything must not keep a stopping relay forever:
+            # what is unsettled stays in the outbox and is sent (and counted) again.
+            if waiting and self._stop.is_set():
+                break
+        return [future.result() if future.done() else None for future in futures]
 
     def run(self) -> None:
         """Relay until ``stop`` is called (a database error ends the loop by raising)."""
