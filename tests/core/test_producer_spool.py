@@ -175,6 +175,24 @@ class TestBounds:
         finally:
             producer.close(timeout=0.2)
 
+    def test_dead_letters_count_against_the_cap(self, tmp_path: Path) -> None:
+        backend = RecordingBackend()
+        backend.fail_next(PermissionDeniedError("no PutRecords", backend="memory"))
+        settings = ProducerSettings(linger=0.001, pace=False, when_full="raise")
+        with Producer(
+            backend, spool=tmp_path, settings=settings, spool_settings=SpoolSettings(max_bytes=100)
+        ) as producer:
+            assert isinstance(
+                producer.publish_record(Record(b"x" * 60, "k")).result(10), PublishFailure
+            )
+            assert producer.flush(10)
+            with pytest.raises(ProducerFullError, match="dead letters included"):
+                producer.publish_record(Record(b"y" * 60, "k"))
+        with Spool(tmp_path) as spool:
+            assert 1 == spool.purge_dead()
+            assert (0, 0) == (spool.counts().dead, spool.counts().dead_bytes)
+            assert spool.has_room(99)
+
     def test_second_producer_on_one_spool(self, tmp_path: Path) -> None:
         locked = pytest.raises(SpoolLockedError, match="in use by another producer")
         with Producer(RecordingBackend(), spool=tmp_path, settings=FAST), locked:

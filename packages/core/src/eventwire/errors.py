@@ -209,9 +209,10 @@ class ProducerFullError(EventwireError):
         if spool is not None:
             message = (
                 f"the producer's spool at {spool!r} is full ({records} records, {nbytes} of "
-                f"{limit_bytes} bytes); deliveries free room: check that the stream accepts "
-                "records, raise SpoolSettings.max_bytes, or use when_full='block' with a "
-                "longer block_timeout"
+                f"{limit_bytes} bytes, dead letters included); deliveries free room: check that "
+                "the stream accepts records, replay or purge dead letters (python -m "
+                "eventwire.spool), raise SpoolSettings.max_bytes, or use when_full='block' with "
+                "a longer block_timeout"
             )
         else:
             message = (

@@ -34,7 +34,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         with Spool(args.directory) as spool:
             if args.command == "show":
                 counts = spool.counts()
-                print(f"records={counts.records} bytes={counts.nbytes} dead={counts.dead}")
+                print(
+                    f"records={counts.records} bytes={counts.nbytes} dead={counts.dead} "
+                    f"dead_bytes={counts.dead_bytes}"
+                )
             elif args.command == "dead":
                 for letter in spool.dead_letters(args.limit):
                     when = datetime.datetime.fromtimestamp(letter.failed_at, datetime.UTC)

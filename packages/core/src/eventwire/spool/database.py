@@ -53,8 +53,8 @@ class SpoolDatabase:
             self._db.close()
             raise
 
-    def totals(self) -> tuple[int, int, int]:
-        """Records held, their bytes, and the highest sequence number ever used (0 if none)."""
+    def totals(self) -> tuple[int, int, int, int]:
+        """Records held, their bytes, the highest sequence number used, bytes of dead letters."""
         with self._lock:
             records, nbytes = self._db.execute(
                 "SELECT count(*), coalesce(sum(size), 0) FROM records"
@@ -63,7 +63,8 @@ class SpoolDatabase:
                 "SELECT max(coalesce((SELECT max(seq) FROM records), 0), "
                 "coalesce((SELECT max(seq) FROM dead), 0))"
             ).fetchone()
-        return int(records), int(nbytes), int(top)
+            (dead_bytes,) = self._db.execute("SELECT coalesce(sum(size), 0) FROM dead").fetchone()
+        return int(records), int(nbytes), int(top), int(dead_bytes)
 
     def restore(self, rows: list[tuple[int, Record]], removed: set[int]) -> None:
         """Insert recovered records (skipping those already stored), delete ``removed``."""
@@ -77,9 +78,13 @@ class SpoolDatabase:
 
     def write(
         self, pending: dict[int, Record], removals: list[int], burials: list[tuple[int, str]]
-    ) -> tuple[int, int]:
-        """Insert, bury and remove in one transaction; the records and bytes it freed."""
-        freed_records = freed_bytes = 0
+    ) -> tuple[int, int, int]:
+        """Insert, bury and remove in one transaction.
+
+        Returns:
+            The records and bytes that left ``records``, and the bytes of those
+            that went to the dead letters.
+        """
         with self._lock, self._transaction():
             db = self._db
             if pending:
@@ -91,18 +96,24 @@ class SpoolDatabase:
                     f"SELECT {_COLUMNS}, ?, ? FROM records WHERE seq = ?",
                     (error, now, seq),
                 )
-            gone = [seq for seq, _ in burials] + removals
-            for start in range(0, len(gone), _IN_LIST):
-                chunk = gone[start : start + _IN_LIST]
-                marks = ", ".join("?" * len(chunk))
-                found = db.execute(
-                    f"SELECT count(*), coalesce(sum(size), 0) FROM records WHERE seq IN ({marks})",
-                    chunk,
-                ).fetchone()
-                freed_records += int(found[0])
-                freed_bytes += int(found[1])
-                db.execute(f"DELETE FROM records WHERE seq IN ({marks})", chunk)
-        return freed_records, freed_bytes
+            buried_records, buried_bytes = self._delete("records", [seq for seq, _ in burials])
+            removed_records, removed_bytes = self._delete("records", removals)
+        return buried_records + removed_records, buried_bytes + removed_bytes, buried_bytes
+
+    def _delete(self, table: str, seqs: list[int]) -> tuple[int, int]:
+        """Delete ``seqs`` from ``table`` (lock and transaction held); the rows and bytes gone."""
+        rows = nbytes = 0
+        for start in range(0, len(seqs), _IN_LIST):
+            chunk = seqs[start : start + _IN_LIST]
+            marks = ", ".join("?" * len(chunk))
+            found = self._db.execute(
+                f"SELECT count(*), coalesce(sum(size), 0) FROM {table} WHERE seq IN ({marks})",
+                chunk,
+            ).fetchone()
+            rows += int(found[0])
+            nbytes += int(found[1])
+            self._db.execute(f"DELETE FROM {table} WHERE seq IN ({marks})", chunk)
+        return rows, nbytes
 
     def read(self, after: int, limit: int) -> list[tuple[int, Record]]:
         """Records numbered above ``after``, oldest first."""
@@ -126,19 +137,12 @@ class SpoolDatabase:
             ).fetchall()
         return [(row[0], _record(row), row[8], row[9]) for row in rows]
 
-    def delete_dead(self, seqs: list[int] | None) -> int:
-        """Delete the dead letters ``seqs`` (all of them for None); how many went."""
-        count = 0
+    def delete_dead(self, seqs: list[int] | None) -> tuple[int, int]:
+        """Delete the dead letters ``seqs`` (all of them for None); the rows and bytes gone."""
         with self._lock, self._transaction():
             if seqs is None:
-                count = self._db.execute("DELETE FROM dead").rowcount
-            for start in range(0, len(seqs or ()), _IN_LIST):
-                chunk = (seqs or [])[start : start + _IN_LIST]
-                marks = ", ".join("?" * len(chunk))
-                count += self._db.execute(
-                    f"DELETE FROM dead WHERE seq IN ({marks})", chunk
-                ).rowcount
-        return int(count)
+                seqs = [row[0] for row in self._db.execute("SELECT seq FROM dead")]
+            return self._delete("dead", seqs)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:

@@ -125,7 +125,8 @@ class SpooledDelivery:
         ):
             counts = spool.counts()
             raise ProducerFullError(
-                counts.records, counts.nbytes, counts.records, spool.settings.max_bytes,
+                counts.records, counts.nbytes + counts.dead_bytes, counts.records,
+                spool.settings.max_bytes,
                 spool=str(spool.directory),
             )  # fmt: skip
         # Futures share one condition, as the producer's do (see producer.futures).

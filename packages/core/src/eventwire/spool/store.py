@@ -30,11 +30,12 @@ COMMIT_RECORDS = 20_000
 
 @dataclass(frozen=True, slots=True)
 class SpoolCounts:
-    """How much a spool holds: undelivered records and their bytes, and dead letters."""
+    """How much a spool holds: undelivered records and their bytes, dead letters and theirs."""
 
     records: int
     nbytes: int
     dead: int
+    dead_bytes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +91,7 @@ class Spool:
                 self._db.restore(entries, removed)
             if last:
                 Journal.discard(self.directory, last)
-            self._records, self._bytes, top = self._db.totals()
+            self._records, self._bytes, top, self._dead_bytes = self._db.totals()
             self._journal = Journal(self.directory) if self.settings.fsync == "batch" else None
         except (sqlite3.Error, OSError) as exc:
             self._db.close()
@@ -126,16 +127,22 @@ class Spool:
     # -- writing ----------------------------------------------------------------------
 
     def has_room(self, nbytes: int) -> bool:
-        """Whether ``nbytes`` more fit under ``max_bytes`` (an empty spool takes anything)."""
+        """Whether ``nbytes`` more fit under ``max_bytes`` (an empty spool takes anything).
+
+        Dead letters count: they stay until replayed or purged, and the cap
+        bounds the directory, not only the queue.
+        """
         # Read without the lock: an admission check, and the lock is the hot one.
-        held = self._bytes
+        held = self._bytes + self._dead_bytes
         return held == 0 or held + nbytes <= self.settings.max_bytes
 
     def wait_for_room(self, nbytes: int, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds until ``nbytes`` fit; whether they do."""
         deadline = time.monotonic() + timeout
         with self._changed:
-            while self._bytes and self._bytes + nbytes > self.settings.max_bytes:
+            while (held := self._bytes + self._dead_bytes) and (
+                held + nbytes > self.settings.max_bytes
+            ):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or self._closed:
                     return False
@@ -298,12 +305,13 @@ class Spool:
                     self.on_commit()
             except (sqlite3.Error, OSError) as exc:
                 error = self._error("cannot write to", exc)
-                freed = (0, 0)
+                freed = (0, 0, 0)
             finally:
                 self._mutex.acquire()
             self._writing = False
             self._records -= freed[0]
             self._bytes -= freed[1]
+            self._dead_bytes += freed[2]
             if error is not None:
                 # The records never reached the disk: their appenders get the error.
                 # Removals and burials wait for the next commit.
@@ -344,7 +352,7 @@ class Spool:
         except sqlite3.Error as exc:
             raise self._error("cannot read from", exc) from exc
         with self._mutex:
-            return SpoolCounts(self._records, self._bytes, dead)
+            return SpoolCounts(self._records, self._bytes, dead, self._dead_bytes)
 
     def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         """The oldest ``limit`` dead letters."""
@@ -373,14 +381,17 @@ class Spool:
             while self._writing:
                 self._changed.wait()
             self._writing = True
+        deleted = nbytes = 0
         try:
-            return self._db.delete_dead(seqs)
+            deleted, nbytes = self._db.delete_dead(seqs)
         except sqlite3.Error as exc:
             raise self._error("cannot write to", exc) from exc
         finally:
             with self._changed:
                 self._writing = False
+                self._dead_bytes -= nbytes
                 self._changed.notify_all()
+        return deleted
 
     # -- lifecycle --------------------------------------------------------------------
 
