@@ -135,7 +135,9 @@ class Producer:
         if spooled is not None:
             from eventwire.spool.delivery import SpooledDelivery
 
-            self._spooled = SpooledDelivery(spooled, self._enqueue_many, self._core.settings)
+            self._spooled = SpooledDelivery(
+                spooled, self._enqueue_many, self._new_future, self._core.settings
+            )
 
     @property
     def core(self) -> ProducerCore:
@@ -214,24 +216,27 @@ class Producer:
         self._core.metrics.queued(1, size)
         return future
 
+    def _new_future(self) -> Future[PublishResult]:
+        """A future the senders can resolve (for records queued by ``_enqueue_many``)."""
+        return ProducerFuture(self._settled)
+
     def _enqueue_many(
-        self, items: Sequence[tuple[Record, Event | None]]
-    ) -> list[Future[PublishResult]]:
-        """Queue records that fit (the spool feeder stays within the buffer) under one lock."""
+        self, items: Sequence[tuple[Record, Event | None, Future[PublishResult]]]
+    ) -> None:
+        """Queue records that fit (the spool feeder stays within the buffer) under one lock.
+
+        Each future must come from ``_new_future``.
+        """
         engine, core = self._engine, self._core
-        futures: list[Future[PublishResult]] = []
         nbytes = 0
         with self._cond:
             self._check_open()
-            for record, event in items:
-                future: Future[PublishResult] = ProducerFuture(self._settled)
+            for record, event, future in items:
                 size = record.size
                 engine.add(core.pending(record, future, event, size))
-                futures.append(future)
                 nbytes += size
             self._cond.notify_all()
         core.metrics.queued(len(items), nbytes)
-        return futures
 
     def _wait_for_room(self, size: int) -> None:
         """Wait (lock held) until ``size`` bytes fit, per the full policy."""

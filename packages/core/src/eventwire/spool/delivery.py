@@ -19,7 +19,6 @@ from eventwire.errors import (
     PublisherClosedError,
 )
 from eventwire.outcomes import describe
-from eventwire.producer.futures import ProducerFuture
 from eventwire.records import PublishFailure
 
 if TYPE_CHECKING:
@@ -58,8 +57,8 @@ def open_spool(
 
 _LOGGER = logging.getLogger("eventwire.spool")
 
-Row = tuple[int, "Record", "Event | None"]
-"""A record to feed: its sequence number, the record, and its event when still known."""
+Row = tuple[int, "Record", "Event | None", "Future[PublishResult] | None"]
+"""A record to feed: its number, the record, and its event and caller's future when known."""
 
 
 class SpooledDelivery:
@@ -78,14 +77,16 @@ class SpooledDelivery:
     def __init__(
         self,
         spool: Spool,
-        enqueue: Callable[[Sequence[tuple[Record, Event | None]]], list[Future[PublishResult]]],
+        enqueue: Callable[[Sequence[tuple[Record, Event | None, Future[PublishResult]]]], None],
+        new_future: Callable[[], Future[PublishResult]],
         settings: ProducerSettings,
     ) -> None:
         self.spool = spool
         self._enqueue = enqueue
+        self._new_future = new_future
         self._settings = settings
         self._cond = threading.Condition(threading.Lock())
-        self._settled = threading.Condition()
+        # Futures of spilled records (those in memory travel with their record).
         self._futures: dict[int, Future[PublishResult]] = {}
         self._first_own = spool.next_seq
         self._last_assigned = self._first_own - 1
@@ -129,8 +130,8 @@ class SpooledDelivery:
                 spool.settings.max_bytes,
                 spool=str(spool.directory),
             )  # fmt: skip
-        # Futures share one condition, as the producer's do (see producer.futures).
-        future: Future[PublishResult] = ProducerFuture(self._settled)
+        # The producer's own kind of future: its senders resolve it directly.
+        future = self._new_future()
         spool.append((record,), functools.partial(self._assigned, future, event))
         return future
 
@@ -140,15 +141,16 @@ class SpooledDelivery:
         """Register a just-numbered record (under the spool's lock, in sequence order)."""
         with self._cond:
             for seq, record in added:
-                self._futures[seq] = future
                 if self._spilled_from is None and (
                     len(self._memory) < self._settings.buffer_records
                     and self._memory_bytes < self._settings.buffer_bytes
                 ):
-                    self._memory.append((seq, record, event))
+                    self._memory.append((seq, record, event, future))
                     self._memory_bytes += record.size
-                elif self._spilled_from is None:
+                    continue
+                if self._spilled_from is None:
                     self._spilled_from = seq
+                self._futures[seq] = future
                 self._last_assigned = seq
             self._unfed = True
             if self._idle:
@@ -204,7 +206,7 @@ class SpooledDelivery:
         if self._backlog:
             stored = self.spool.read(self._fed_through, limit)
             earlier: list[Row] = [
-                (seq, record, None) for seq, record in stored if seq < self._first_own
+                (seq, record, None, None) for seq, record in stored if seq < self._first_own
             ]
             if len(earlier) < limit:
                 self._backlog = False
@@ -212,7 +214,7 @@ class SpooledDelivery:
                 return earlier
         with self._cond:
             rows: list[Row] = [self._memory.popleft() for _ in range(min(limit, len(self._memory)))]
-            self._memory_bytes -= sum(record.size for _, record, _ in rows)
+            self._memory_bytes -= sum(row[1].size for row in rows)
             spilled = self._spilled_from
         if rows or spilled is None:
             return rows
@@ -221,7 +223,7 @@ class SpooledDelivery:
             last = read[-1][0] if read else self._fed_through
             if last >= self._last_assigned:
                 self._spilled_from = None  # caught up: new records stay in memory again
-        return [(seq, record, None) for seq, record in read]
+            return [(seq, record, None, self._futures.pop(seq, None)) for seq, record in read]
 
     def _feed(self, limit: int) -> None:
         try:
@@ -234,14 +236,15 @@ class SpooledDelivery:
             return
         if not rows:
             return
-        nbytes = sum(record.size for _, record, _ in rows)
+        nbytes = sum(row[1].size for row in rows)
         with self._cond:
             # Counted before they go: their receipts may come back at once.
             self._outstanding += len(rows)
             self._outstanding_bytes += nbytes
             self._unfed = True
+        futures = [future or self._new_future() for _, _, _, future in rows]
         try:
-            futures = self._enqueue([(record, event) for _, record, event in rows])
+            self._enqueue([(row[1], row[2], f) for row, f in zip(rows, futures, strict=True)])
         except EventwireError:
             # Only a closing producer refuses: the records stay in the spool for the next start.
             with self._cond:
@@ -249,20 +252,17 @@ class SpooledDelivery:
                 self._outstanding_bytes -= nbytes
             return
         self._fed_through = rows[-1][0]
-        for (seq, record, _), inner in zip(rows, futures, strict=True):
-            inner.add_done_callback(functools.partial(self._delivered, seq, record.size))
+        for (seq, record, _, _), future in zip(rows, futures, strict=True):
+            future.add_done_callback(functools.partial(self._delivered, seq, record.size))
 
-    def _delivered(self, seq: int, size: int, inner: Future[PublishResult]) -> None:
-        result = inner.result()
+    def _delivered(self, seq: int, size: int, future: Future[PublishResult]) -> None:
+        result = future.result()
         with self._cond:
             self._outstanding -= 1
             self._outstanding_bytes -= size
             self._done.append((seq, result))
-            future = self._futures.pop(seq, None)
             if self._idle:
                 self._cond.notify_all()
-        if future is not None:
-            future.set_result(result)
 
     def _settle(self, done: list[tuple[int, PublishResult]]) -> None:
         """Remove delivered records, bury failed ones, commit (feeder or closing thread)."""
