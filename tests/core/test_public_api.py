@@ -15,16 +15,18 @@ class TestPublicSurface:
         expected = [
             "AsyncProducer", "BackendConnectionError", "BackendError", "ConfigurationError",
             "DecodeError", "DeliveryError", "DeliveryTimeoutError", "Event",
-            "EventDefinitionError", "EventRegistry", "EventwireError", "InvalidEventError",
-            "InvalidHashKeyError", "InvalidPartitionKeyError", "InvalidRecordError",
-            "MalformedRecordError", "OutboxError", "PermissionDeniedError", "Producer",
-            "ProducerFullError",
-            "ProducerSettings", "ProducerStats", "PublishContext", "PublishFailure",
-            "PublishReceipt", "PublishRejectedError", "PublishResult", "Publisher",
-            "PublisherClosedError", "RecordTooLargeError", "RegistryError", "SpoolError",
-            "SpoolLockedError", "StreamNotFoundError", "ThrottledError", "UnknownBackendError",
-            "UnknownEventTypeError", "__version__", "available_backends", "default_registry",
-            "hookimpl", "register_plugin", "unregister_plugin",
+            "EventDefinitionError", "EventRegistry", "EventValidationError", "EventwireError",
+            "InvalidEventError", "InvalidHashKeyError", "InvalidPartitionKeyError",
+            "InvalidRecordError", "MalformedRecordError", "NewerEventVersionError",
+            "NewerVersionPolicy", "OutboxError", "PermissionDeniedError", "Producer",
+            "ProducerFullError", "ProducerSettings", "ProducerStats", "PublishContext",
+            "PublishFailure", "PublishReceipt", "PublishRejectedError", "PublishResult",
+            "Publisher", "PublisherClosedError", "RecordTooLargeError", "RegistryError",
+            "SchemaError", "SchemaRegistryError", "SpoolError", "SpoolLockedError",
+            "StreamNotFoundError", "ThrottledError", "UnknownBackendError",
+            "UnknownEventTypeError", "UpcastError", "Upcaster", "__version__",
+            "available_backends", "default_registry", "hookimpl", "register_plugin",
+            "unregister_plugin",
         ]  # fmt: skip
         assert expected == eventwire.__all__
         assert all(hasattr(eventwire, name) for name in expected)
@@ -51,7 +53,12 @@ class TestPublicSurface:
 
     def test_testing_all(self) -> None:
         """eventwire.testing.__all__ is pinned."""
-        assert ["CapturedEvents", "RecordingBackend", "capture_events"] == eventwire.testing.__all__
+        assert [
+            "CapturedEvents",
+            "InMemorySchemaRegistry",
+            "RecordingBackend",
+            "capture_events",
+        ] == eventwire.testing.__all__
 
     def test_outbox_all(self) -> None:
         """eventwire.outbox.__all__ is pinned."""
@@ -85,7 +92,7 @@ class TestErrorTree:
             for name in eventwire.__all__
             if name.endswith("Error") and isinstance(getattr(eventwire, name), type)
         ]
-        assert 26 == len(errors)
+        assert 31 == len(errors)
         assert all(issubclass(error, eventwire.EventwireError) for error in errors)
 
     def test_builtin_bases(self) -> None:

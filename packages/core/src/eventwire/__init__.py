@@ -18,12 +18,14 @@ from eventwire.errors import (
     DeliveryError,
     DeliveryTimeoutError,
     EventDefinitionError,
+    EventValidationError,
     EventwireError,
     InvalidEventError,
     InvalidHashKeyError,
     InvalidPartitionKeyError,
     InvalidRecordError,
     MalformedRecordError,
+    NewerEventVersionError,
     OutboxError,
     PermissionDeniedError,
     ProducerFullError,
@@ -31,12 +33,15 @@ from eventwire.errors import (
     PublishRejectedError,
     RecordTooLargeError,
     RegistryError,
+    SchemaError,
+    SchemaRegistryError,
     SpoolError,
     SpoolLockedError,
     StreamNotFoundError,
     ThrottledError,
     UnknownBackendError,
     UnknownEventTypeError,
+    UpcastError,
 )
 from eventwire.events import Event
 from eventwire.hookspecs import hookimpl
@@ -45,6 +50,7 @@ from eventwire.producer import AsyncProducer, Producer, ProducerSettings, Produc
 from eventwire.publisher import Publisher
 from eventwire.records import PublishFailure, PublishReceipt, PublishResult
 from eventwire.registry import EventRegistry, default_registry
+from eventwire.versions import NewerVersionPolicy, Upcaster
 
 __version__ = _version("eventwire-core")
 
@@ -59,12 +65,15 @@ __all__ = [
     "Event",
     "EventDefinitionError",
     "EventRegistry",
+    "EventValidationError",
     "EventwireError",
     "InvalidEventError",
     "InvalidHashKeyError",
     "InvalidPartitionKeyError",
     "InvalidRecordError",
     "MalformedRecordError",
+    "NewerEventVersionError",
+    "NewerVersionPolicy",
     "OutboxError",
     "PermissionDeniedError",
     "Producer",
@@ -80,12 +89,16 @@ __all__ = [
     "PublisherClosedError",
     "RecordTooLargeError",
     "RegistryError",
+    "SchemaError",
+    "SchemaRegistryError",
     "SpoolError",
     "SpoolLockedError",
     "StreamNotFoundError",
     "ThrottledError",
     "UnknownBackendError",
     "UnknownEventTypeError",
+    "UpcastError",
+    "Upcaster",
     "__version__",
     "available_backends",
     "default_registry",
