@@ -77,7 +77,8 @@ class PostgresServer:
     def _run(self, *argv: str) -> None:
         command = [str(self.bindir / argv[0]), *argv[1:]]
         if self._as_postgres:
-            command = ["runuser", "-u", "postgres", "--", *command]
+            runuser = shutil.which("runuser") or "/usr/sbin/runuser"
+            command = [runuser, "-u", "postgres", "--", *command]
         done = subprocess.run(command, capture_output=True, timeout=START_TIMEOUT, check=False)
         if done.returncode != 0:
             output = (done.stdout + done.stderr).decode(errors="replace").strip()
