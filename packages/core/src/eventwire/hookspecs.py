@@ -17,6 +17,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from eventwire.backend import Backend
+    from eventwire.calls import Call
     from eventwire.context import PublishContext
     from eventwire.events import Event
     from eventwire.records import PublishFailure, PublishReceipt
@@ -173,4 +174,35 @@ def eventwire_producer_failed(stream: str, records: int, nbytes: int, code: str 
         nbytes: their bytes.
         code: the error code (the service's, or ``"Timeout"`` for records past their
             deadline or cut off by ``close``), or None.
+    """
+
+
+# -- calls ------------------------------------------------------------------------
+#
+# Around each ``Publisher.publish`` and ``publish_many`` and each PutRecords request that a
+# publisher or producer sends: for tracing and request metrics. Both hooks of a call run on
+# the same thread or task, so a hook may set a context in ``call_started`` and reset it in
+# ``call_finished``.
+
+
+@hookspec
+def eventwire_call_started(call: Call) -> None:
+    """Observe a call about to start; keep per-call state in ``call.state``.
+
+    For ``publish`` and ``publish_many`` this runs before the publish hooks, so a
+    context a hook makes current here is current while events are enriched.
+
+    Args:
+        call: the operation, stream and backend; the records for a request.
+    """
+
+
+@hookspec
+def eventwire_call_finished(call: Call) -> None:
+    """Observe a call that ended, with ``call.results`` or ``call.error`` set.
+
+    Runs for every started call, whatever its outcome.
+
+    Args:
+        call: the call, with its outcome and duration.
     """

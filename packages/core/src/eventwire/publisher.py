@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Self
 
+from eventwire import calls
 from eventwire.backend import Backend
+from eventwire.calls import Call
 from eventwire.errors import (
     BackendError,
     ConfigurationError,
@@ -15,7 +17,13 @@ from eventwire.events import Event
 from eventwire.plugins import available_backends, get_plugin_manager, make_backend
 from eventwire.plugins import make_plugin_manager as _make_plugin_manager
 from eventwire.preparation import EventPreparer
-from eventwire.records import PublishFailure, PublishReceipt, PublishResult, Record
+from eventwire.records import (
+    PublishFailure,
+    PublishReceipt,
+    PublishResult,
+    Record,
+    requests_of,
+)
 from eventwire.settings import BACKEND_ENV, PublisherSettings
 
 if TYPE_CHECKING:
@@ -122,12 +130,30 @@ class Publisher:
             PublisherClosedError: the publisher is closed.
         """
         self._check_open()
+        hooks = self._hooks
+        if not calls.observed(hooks):
+            return self._publish(event, None)
+        call = calls.start(hooks, Call("publish", self.backend.stream, self.backend.name))
+        try:
+            receipt = self._publish(event, call)
+        except EventwireError as exc:
+            calls.finish(hooks, call, error=exc)
+            raise
+        except BaseException:
+            calls.finish(hooks, call)
+            raise
+        calls.finish(hooks, call, (receipt,))
+        return receipt
+
+    def _publish(self, event: Event, call: Call | None) -> PublishReceipt:
         preparer = self._preparer
         try:
             event, record = preparer.prepare(event, preparer.active())
         except EventwireError as exc:
             preparer.failed(event if isinstance(event, Event) else None, exc)
             raise
+        if call is not None:
+            call.records, call.user_records, call.user_bytes = (record,), (1,), (record.size,)
         try:
             receipt = self.backend.publish(record)
         except BackendError as exc:
@@ -141,12 +167,29 @@ class Publisher:
         """Publish events in a batch; one receipt or failure per event, in input order.
 
         Nothing is dropped silently: an event that is invalid, rejected by a plugin
-        or not delivered by the backend comes back as a ``PublishFailure``.
+        or not delivered by the backend comes back as a ``PublishFailure``. The
+        records go to the backend in PutRecords-sized requests.
 
         Raises:
             PublisherClosedError: the publisher is closed.
         """
         self._check_open()
+        hooks = self._hooks
+        if not calls.observed(hooks):
+            return self._publish_many(events, observed=False)
+        call = calls.start(hooks, Call("publish_many", self.backend.stream, self.backend.name))
+        try:
+            results = self._publish_many(events, observed=True)
+        except EventwireError as exc:
+            calls.finish(hooks, call, error=exc)
+            raise
+        except BaseException:
+            calls.finish(hooks, call)
+            raise
+        calls.finish(hooks, call, results)
+        return results
+
+    def _publish_many(self, events: Iterable[Event], *, observed: bool) -> list[PublishResult]:
         events = list(events)
         results: list[PublishResult | None] = [None] * len(events)
         ready: list[Event] = []
@@ -166,22 +209,47 @@ class Publisher:
                 ready.append(prepared)
                 records.append(record)
                 positions.append(position)
-        if records:
-            delivered = self.backend.publish_many(records)
-            if len(delivered) != len(records):
-                raise BackendError(
-                    f"backend {self.backend.name!r} returned {len(delivered)} results for "
-                    f"{len(records)} records; this is a bug in the backend",
-                    backend=self.backend.name,
-                )
-            observe = active.after_publish
-            for position, event, result in zip(positions, ready, delivered, strict=True):
-                results[position] = result
-                if isinstance(result, PublishFailure):
-                    preparer.report(event, result)
-                elif observe:
-                    self._hooks.eventwire_after_publish(event=event, receipt=result)
+        delivered: list[PublishResult] = []
+        for request in requests_of(records):
+            delivered += self._send_request(request, observed)
+        observe = active.after_publish
+        for position, event, result in zip(positions, ready, delivered, strict=True):
+            results[position] = result
+            if isinstance(result, PublishFailure):
+                preparer.report(event, result)
+            elif observe:
+                self._hooks.eventwire_after_publish(event=event, receipt=result)
         return [result for result in results if result is not None]
+
+    def _send_request(self, records: list[Record], observed: bool) -> list[PublishResult]:
+        backend = self.backend
+        if not observed:
+            return self._checked(records, backend.publish_many(records))
+        hooks = self._hooks
+        call = Call("put_records", backend.stream, backend.name, records,
+                    [1] * len(records), [record.size for record in records])  # fmt: skip
+        calls.start(hooks, call)
+        try:
+            delivered = self._checked(records, backend.publish_many(records))
+        except EventwireError as exc:
+            calls.finish(hooks, call, error=exc)
+            raise
+        except BaseException:
+            calls.finish(hooks, call)
+            raise
+        calls.finish(hooks, call, delivered)
+        return delivered
+
+    def _checked(
+        self, records: list[Record], delivered: list[PublishResult]
+    ) -> list[PublishResult]:
+        if len(delivered) != len(records):
+            raise BackendError(
+                f"backend {self.backend.name!r} returned {len(delivered)} results for "
+                f"{len(records)} records; this is a bug in the backend",
+                backend=self.backend.name,
+            )
+        return delivered
 
     def _check_open(self) -> None:
         if self._closed:

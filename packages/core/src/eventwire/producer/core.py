@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from eventwire import calls
+from eventwire.calls import Call
 from eventwire.errors import BackendError, DeliveryError, EventwireError, RecordTooLargeError
 from eventwire.events import Event
 from eventwire.producer.clock import MonotonicClock
@@ -89,6 +91,30 @@ class ProducerCore:
     def send(self, batch: Batch) -> list[PublishResult] | EventwireError:
         """Send one request; its per-record results, or the error that failed it whole."""
         self.metrics.batch(batch)
+        if not calls.observed(self.hooks):
+            return self._send(batch)
+        now = self.clock.now()
+        shards = {name for name in batch.shards if name is not None}
+        call = Call(
+            "put_records",
+            self.backend.stream,
+            self.backend.name,
+            batch.records,
+            [len(group) for group in batch.groups],
+            [sum(item.size for item in group) for group in batch.groups],
+            [now - item.published_at for group in batch.groups for item in group],
+            shard_id=shards.pop() if len(shards) == 1 else None,
+            producer=True,
+        )
+        calls.start(self.hooks, call)
+        outcome = self._send(batch)
+        if isinstance(outcome, EventwireError):
+            calls.finish(self.hooks, call, error=outcome)
+        else:
+            calls.finish(self.hooks, call, outcome)
+        return outcome
+
+    def _send(self, batch: Batch) -> list[PublishResult] | EventwireError:
         try:
             results = self.sender.publish_many(batch.records)
         except EventwireError as exc:
