@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 import eventwire.consume
-from eventwire import DecodeError, MalformedRecordError, Record, UnknownEventTypeError, aggregate
+from eventwire import DecodeError, MalformedRecordError, UnknownEventTypeError
+from eventwire.backends import Record, aggregate
 from eventwire.cloudevents import encode
 from eventwire.consume import (
     batch_item_failures,

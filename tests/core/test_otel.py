@@ -12,7 +12,8 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 import eventwire.otel
 import eventwire.tracing
-from eventwire import InvalidEventError, Publisher, ThrottledError, make_plugin_manager
+from eventwire import InvalidEventError, Publisher, ThrottledError
+from eventwire.backends import make_plugin_manager
 from eventwire.otel import OtelPlugin
 from eventwire.testing import RecordingBackend
 from eventwire.tracing import extract, link, trace_context

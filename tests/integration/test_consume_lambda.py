@@ -7,7 +7,8 @@ import json
 
 import aws_kinesis_agg.deaggregator
 
-from eventwire import Event, EventRegistry, Record, aggregate, record_for
+from eventwire import Event, EventRegistry
+from eventwire.backends import Record, aggregate, record_for
 from eventwire.consume import from_lambda_event
 from eventwire_emulator import EmulatorBackend, Kinesis, ManualClock, lambda_events, read_records
 

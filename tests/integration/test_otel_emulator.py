@@ -20,8 +20,8 @@ from eventwire import (
     ProducerSettings,
     Publisher,
     PublishReceipt,
-    make_plugin_manager,
 )
+from eventwire.backends import make_plugin_manager
 from eventwire.consume import from_lambda_event
 from eventwire.otel import KPL_METRICS, OtelPlugin, kpl_views
 from eventwire.tracing import link

@@ -14,16 +14,11 @@ from eventwire.errors import (
     PublisherClosedError,
 )
 from eventwire.events import Event
+from eventwire.limits import split_requests
 from eventwire.plugins import available_backends, get_plugin_manager, make_backend
 from eventwire.plugins import make_plugin_manager as _make_plugin_manager
 from eventwire.preparation import EventPreparer
-from eventwire.records import (
-    PublishFailure,
-    PublishReceipt,
-    PublishResult,
-    Record,
-    requests_of,
-)
+from eventwire.records import PublishFailure, PublishReceipt, PublishResult, Record
 from eventwire.settings import BACKEND_ENV, PublisherSettings
 
 if TYPE_CHECKING:
@@ -210,8 +205,8 @@ class Publisher:
                 records.append(record)
                 positions.append(position)
         delivered: list[PublishResult] = []
-        for request in requests_of(records):
-            delivered += self._send_request(request, observed)
+        for request in split_requests(records):
+            delivered += self._send_request([records[i] for i in request], observed)
         observe = active.after_publish
         for position, event, result in zip(positions, ready, delivered, strict=True):
             results[position] = result

@@ -141,29 +141,3 @@ def record_for(
         event_type=event_class.type,
         ordered=event_class.ordered,
     )
-
-
-MAX_REQUEST_RECORDS = 500
-"""PutRecords takes at most 500 records per request (Kinesis API reference, PutRecords)."""
-
-MAX_REQUEST_BYTES = 5 * 1024 * 1024
-"""PutRecords takes at most 5 MiB of data plus partition keys per request (API reference)."""
-
-
-def requests_of(records: list[Record]) -> list[list[Record]]:
-    """Split ``records`` into PutRecords-sized requests, in order."""
-    if len(records) <= MAX_REQUEST_RECORDS and sum(r.size for r in records) <= MAX_REQUEST_BYTES:
-        return [records] if records else []
-    requests: list[list[Record]] = []
-    current: list[Record] = []
-    nbytes = 0
-    for record in records:
-        size = record.size
-        if current and (len(current) == MAX_REQUEST_RECORDS or nbytes + size > MAX_REQUEST_BYTES):
-            requests.append(current)
-            current, nbytes = [], 0
-        current.append(record)
-        nbytes += size
-    if current:
-        requests.append(current)
-    return requests
