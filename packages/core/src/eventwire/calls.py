@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from eventwire.errors import EventwireError
+
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     import pluggy
 
-    from eventwire.errors import EventwireError
     from eventwire.records import PublishResult, Record
 
 Operation = Literal["publish", "publish_many", "put_records"]
@@ -60,6 +62,16 @@ class Call:
     error: EventwireError | None = None
     state: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def of(
+        cls, operation: Operation, stream: str, backend: str, records: list[Record] | None = None
+    ) -> Call:
+        """A publisher's call: ``records``, if given, are user records sent as they are."""
+        if records is None:
+            return cls(operation, stream, backend)
+        sizes = [record.size for record in records]
+        return cls(operation, stream, backend, records, [1] * len(records), sizes)
+
 
 def observed(hooks: pluggy.HookRelay) -> bool:
     """Whether any plugin implements the call hooks (read once per call on hot paths)."""
@@ -87,3 +99,22 @@ def finish(
     call.results = results
     call.error = error
     hooks.eventwire_call_finished(call=call)
+
+
+@contextmanager
+def observing(hooks: pluggy.HookRelay, call: Call) -> Iterator[Call]:
+    """Start ``call``, and finish it when the block ends, with ``call.results`` or the error.
+
+    A synchronous context manager, so a coroutine can use it too: both hooks
+    then run in the coroutine's task.
+    """
+    start(hooks, call)
+    try:
+        yield call
+    except EventwireError as exc:
+        finish(hooks, call, call.results, error=exc)
+        raise
+    except BaseException:
+        finish(hooks, call, call.results)
+        raise
+    finish(hooks, call, call.results)

@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from eventwire.context import PublishContext
-from eventwire.errors import InvalidEventError
+from eventwire.errors import EventwireError, InvalidEventError
 from eventwire.events import Event
 from eventwire.records import PublishFailure, Record, record_for
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import pluggy
 
-    from eventwire.errors import EventwireError
+    from eventwire.records import PublishReceipt, PublishResult
     from eventwire.settings import PublisherSettings
 
 
@@ -28,6 +30,16 @@ class ActiveHooks(NamedTuple):
     def any(self) -> bool:
         """Whether any publishing hook is implemented."""
         return self.before_publish or self.before_send or self.after_publish or self.publish_failed
+
+
+class PreparedBatch(NamedTuple):
+    """A ``publish_many`` batch after preparation: records to send, failures already known."""
+
+    results: list[PublishResult | None]
+    events: list[Event]
+    records: list[Record]
+    positions: list[int]
+    active: ActiveHooks
 
 
 class EventPreparer:
@@ -98,6 +110,57 @@ class EventPreparer:
                 )
             record = context.record
         return event, record
+
+    def prepare_one(self, event: object) -> tuple[Event, Record]:
+        """``prepare`` for ``publish``: a failure is reported to the hooks, then raised."""
+        try:
+            return self.prepare(event, self.active())
+        except EventwireError as exc:
+            self.failed(event if isinstance(event, Event) else None, exc)
+            raise
+
+    def delivered(self, event: Event, receipt: PublishReceipt) -> None:
+        """Hand a delivered event to the ``eventwire_after_publish`` hooks, if any."""
+        hook = self._hooks.eventwire_after_publish
+        if hook.get_hookimpls():
+            hook(event=event, receipt=receipt)
+
+    def prepare_batch(self, events: Iterable[object]) -> PreparedBatch:
+        """Prepare every event of a batch; those that fail get their failure at once.
+
+        Which hooks are implemented is read once per batch, not once per event.
+        """
+        items = list(events)
+        results: list[PublishResult | None] = [None] * len(items)
+        ready: list[Event] = []
+        records: list[Record] = []
+        positions: list[int] = []
+        active = self.active()
+        for position, event in enumerate(items):
+            try:
+                prepared, record = self.prepare(event, active)
+            except EventwireError as exc:
+                results[position] = self.failed(event if isinstance(event, Event) else None, exc)
+            else:
+                ready.append(prepared)
+                records.append(record)
+                positions.append(position)
+        return PreparedBatch(results, ready, records, positions, active)
+
+    def settle_batch(
+        self, batch: PreparedBatch, delivered: list[PublishResult]
+    ) -> list[PublishResult]:
+        """Merge the backend's results into the batch's and run the per-event hooks."""
+        results = batch.results
+        observe = batch.active.after_publish
+        after = self._hooks.eventwire_after_publish
+        for position, event, result in zip(batch.positions, batch.events, delivered, strict=True):
+            results[position] = result
+            if isinstance(result, PublishFailure):
+                self.report(event, result)
+            elif observe:
+                after(event=event, receipt=result)
+        return [result for result in results if result is not None]
 
     def failed(
         self,

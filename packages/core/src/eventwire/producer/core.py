@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     import pluggy
 
+    from eventwire.async_backend import AsyncBackend
     from eventwire.backend import Backend
     from eventwire.producer.clock import Clock
     from eventwire.producer.engine import Resolved
@@ -90,9 +91,28 @@ class ProducerCore:
 
     def send(self, batch: Batch) -> list[PublishResult] | EventwireError:
         """Send one request; its per-record results, or the error that failed it whole."""
+        call = self._begin(batch)
+        try:
+            results: list[PublishResult] | Exception = self.sender.publish_many(batch.records)
+        except Exception as exc:
+            results = exc
+        return self._end(batch, call, results)
+
+    async def send_async(
+        self, batch: Batch, sender: AsyncBackend
+    ) -> list[PublishResult] | EventwireError:
+        """``send`` through ``sender``, the sender's async twin, on the event loop."""
+        call = self._begin(batch)
+        try:
+            results: list[PublishResult] | Exception = await sender.publish_many(batch.records)
+        except Exception as exc:
+            results = exc
+        return self._end(batch, call, results)
+
+    def _begin(self, batch: Batch) -> Call | None:
         self.metrics.batch(batch)
         if not calls.observed(self.hooks):
-            return self._send(batch)
+            return None
         now = self.clock.now()
         shards = {name for name in batch.shards if name is not None}
         call = Call(
@@ -106,22 +126,27 @@ class ProducerCore:
             shard_id=shards.pop() if len(shards) == 1 else None,
             producer=True,
         )
-        calls.start(self.hooks, call)
-        outcome = self._send(batch)
-        if isinstance(outcome, EventwireError):
-            calls.finish(self.hooks, call, error=outcome)
-        else:
-            calls.finish(self.hooks, call, outcome)
+        return calls.start(self.hooks, call)
+
+    def _end(
+        self, batch: Batch, call: Call | None, results: list[PublishResult] | Exception
+    ) -> list[PublishResult] | EventwireError:
+        outcome = self._outcome(batch, results)
+        if call is not None:
+            if isinstance(outcome, EventwireError):
+                calls.finish(self.hooks, call, error=outcome)
+            else:
+                calls.finish(self.hooks, call, outcome)
         return outcome
 
-    def _send(self, batch: Batch) -> list[PublishResult] | EventwireError:
-        try:
-            results = self.sender.publish_many(batch.records)
-        except EventwireError as exc:
-            return exc
-        except Exception as exc:
+    def _outcome(
+        self, batch: Batch, results: list[PublishResult] | Exception
+    ) -> list[PublishResult] | EventwireError:
+        if isinstance(results, EventwireError):
+            return results
+        if isinstance(results, Exception):
             return DeliveryError(
-                f"backend {self.backend.name!r} raised {exc!r}; this is a bug in the backend",
+                f"backend {self.backend.name!r} raised {results!r}; this is a bug in the backend",
                 backend=self.backend.name,
                 stream=self.backend.stream,
             )
@@ -138,6 +163,15 @@ class ProducerCore:
         """The backend's open shards, None if it has none, or the error reading them."""
         try:
             return self.sender.shards()
+        except BackendError as exc:
+            return exc
+
+    async def read_shards_async(
+        self, sender: AsyncBackend
+    ) -> list[ShardInfo] | BackendError | None:
+        """``read_shards`` through the sender's async twin."""
+        try:
+            return await sender.shards()
         except BackendError as exc:
             return exc
 
