@@ -13,22 +13,23 @@ from eventwire import (
     ConfigurationError,
     InvalidRecordError,
     PublisherClosedError,
+    PublishFailure,
     PublishReceipt,
     PublishResult,
 )
 from eventwire.backends import Backend, Record, ShardInfo, failure_from, local_problem
 from eventwire_kinesis.batch import BatchRun
 from eventwire_kinesis.client import LOCALSTACK_CREDENTIALS, aws_client, localstack_endpoint
-from eventwire_kinesis.errors import BOTO_ERRORS, Target, is_retryable, translate
+from eventwire_kinesis.errors import BOTO_ERRORS, Target, translate
 from eventwire_kinesis.ordering import SequenceChain
 from eventwire_kinesis.retry import Backoff, RetryPolicy, fit_timeouts
 from eventwire_kinesis.settings import KinesisSettings, resolve
+from eventwire_kinesis.single import SingleRecord
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
     from mypy_boto3_kinesis.type_defs import PutRecordInputTypeDef
 
-PUT_RECORD = "kinesis:PutRecord"
 LIST_SHARDS = "kinesis:ListShards"
 LOCALSTACK = "localstack"
 
@@ -210,31 +211,19 @@ class KinesisBackend(Backend):
     def _put_record(
         self, record: Record, params: PutRecordInputTypeDef, attempts: int
     ) -> PublishResult:
-        backoff = self._backoff()
-        ambiguous = False
+        single = SingleRecord(record, self._target, self._backoff(), attempts)
         while True:
-            attempts += 1
+            single.begin()
             try:
                 response = self.client.put_record(**params)
             except BOTO_ERRORS as exc:
-                error = translate(exc, self._target, action=PUT_RECORD)
-                ambiguous = ambiguous or error.ambiguous
-                if is_retryable(error):
-                    if backoff.can_retry(attempts) and backoff.wait():
-                        continue
-                    note = backoff.why_stopped(attempts)
-                    error = translate(exc, self._target, action=PUT_RECORD, note=note)
-                error.ambiguous = ambiguous
-                error.__cause__ = exc
-                return failure_from(record, error, attempts)
-            return PublishReceipt(
-                record.event_id,
-                self.name,
-                self.stream,
-                response["ShardId"],
-                response["SequenceNumber"],
-                attempts,
-            )
+                outcome = single.failed(exc)
+                if isinstance(outcome, PublishFailure):
+                    return outcome
+                if outcome > 0:
+                    self._sleep(outcome)
+                continue
+            return single.receipt(response)
 
     def publish_many(self, records: Sequence[Record]) -> list[PublishResult]:
         """Send ``records`` with PutRecords; one receipt or failure per record, in input order.
