@@ -17,7 +17,7 @@ from eventwire import (
     PublishReceipt,
     PublishResult,
 )
-from eventwire.backends import Backend, Record, ShardInfo, failure_from, local_problem
+from eventwire.backends import AsyncBackend, Backend, Record, ShardInfo, failure_from, local_problem
 from eventwire_kinesis.batch import BatchRun
 from eventwire_kinesis.client import LOCALSTACK_CREDENTIALS, aws_client, localstack_endpoint
 from eventwire_kinesis.errors import BOTO_ERRORS, Target, translate
@@ -111,6 +111,9 @@ class KinesisBackend(Backend):
         self._closed = False
         self._lock = threading.Lock()
         self._owns_client = settings.client is None
+        # An async twin builds its own aiobotocore client, like the one built here;
+        # a boto3 client given by the caller has no async equivalent to build.
+        self._async_twin = settings.client is None
         # A client of ours makes one attempt per call within timeouts we know, so the
         # deadline can bound the call; a caller's client is used as given.
         self._attempt_timeout: float | None = None
@@ -140,14 +143,16 @@ class KinesisBackend(Backend):
         """
         return cls(settings=resolve(options, backend=name, environ=environ), name=name, **kwargs)
 
+    def endpoint(self) -> tuple[str | None, tuple[str, str] | None]:
+        """The endpoint URL and access key pair for clients this backend builds."""
+        if self.name == LOCALSTACK:
+            return self.settings.endpoint_url or localstack_endpoint(), LOCALSTACK_CREDENTIALS
+        return self.settings.endpoint_url, None
+
     def _build_client(
         self, settings: KinesisSettings, connect: float, read: float
     ) -> KinesisClient:
-        endpoint_url = settings.endpoint_url
-        credentials = None
-        if self.name == LOCALSTACK:
-            endpoint_url = endpoint_url or localstack_endpoint()
-            credentials = LOCALSTACK_CREDENTIALS
+        endpoint_url, credentials = self.endpoint()
         return aws_client(
             settings.region,
             endpoint_url=endpoint_url,
@@ -262,7 +267,53 @@ class KinesisBackend(Backend):
         )
         twin._chain = self._chain  # one chain per stream, so ordered records stay chained
         twin._attempt_timeout = self._attempt_timeout
+        twin._async_twin = self._async_twin
         return twin
+
+    def async_backend(self) -> AsyncBackend | None:
+        """The asyncio twin on aiobotocore: same stream, retry policy, timeouts and chain.
+
+        None (so async callers run this backend in threads) when the caller gave
+        a boto3 client, which the twin could not copy, or aiobotocore is not
+        installed (``pip install 'eventwire-kinesis[aio]'``).
+        """
+        if not self._async_twin:
+            return None
+        try:
+            from eventwire_kinesis.aio import AsyncKinesisBackend
+        except ImportError:
+            return None
+        return AsyncKinesisBackend(self)
+
+    @property
+    def stream_params(self) -> dict[str, Any]:
+        """``StreamName`` or ``StreamARN`` (and ``StreamARN``), as the API calls take them."""
+        return self._stream_params
+
+    @property
+    def target(self) -> Target:
+        """The stream, region and backend name that error messages name."""
+        return self._target
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The monotonic clock of the retry deadline."""
+        return self._clock
+
+    @property
+    def rng(self) -> random.Random:
+        """The random source of the backoff jitter."""
+        return self._rng
+
+    @property
+    def chain(self) -> SequenceChain:
+        """The ordering chain of this stream, shared with twins."""
+        return self._chain
+
+    @property
+    def attempt_timeout(self) -> float | None:
+        """The longest one request of a client built here can take (connect + read)."""
+        return self._attempt_timeout
 
     # -- shards and lifecycle --------------------------------------------------
 
@@ -280,18 +331,7 @@ class KinesisBackend(Backend):
                 page = self.client.list_shards(**params)
             except BOTO_ERRORS as exc:
                 raise translate(exc, self._target, action=LIST_SHARDS) from exc
-            for shard in page["Shards"]:
-                # A closed shard has an ending sequence number and takes no more writes.
-                if "EndingSequenceNumber" in shard["SequenceNumberRange"]:
-                    continue
-                hash_range = shard["HashKeyRange"]
-                found.append(
-                    ShardInfo(
-                        shard["ShardId"],
-                        int(hash_range["StartingHashKey"]),
-                        int(hash_range["EndingHashKey"]),
-                    )
-                )
+            found += open_shards(page)
             token = page.get("NextToken")
             if not token:
                 return sorted(found, key=lambda shard: shard.starting_hash_key)
@@ -309,3 +349,21 @@ class KinesisBackend(Backend):
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
         return f"<KinesisBackend name={self.name!r} stream={self.stream!r} {self.region} {state}>"
+
+
+def open_shards(page: Mapping[str, Any]) -> list[ShardInfo]:
+    """The open shards of one ListShards page (a closed shard takes no more writes)."""
+    found: list[ShardInfo] = []
+    for shard in page["Shards"]:
+        # A closed shard has an ending sequence number.
+        if "EndingSequenceNumber" in shard["SequenceNumberRange"]:
+            continue
+        hash_range = shard["HashKeyRange"]
+        found.append(
+            ShardInfo(
+                shard["ShardId"],
+                int(hash_range["StartingHashKey"]),
+                int(hash_range["EndingHashKey"]),
+            )
+        )
+    return found

@@ -69,12 +69,12 @@ class BatchRun:
         self,
         records: Sequence[Record],
         *,
-        client: KinesisClient,
+        client: KinesisClient | None,
         stream_params: dict[str, Any],
         target: Target,
         backoff: Backoff,
         chain: SequenceChain,
-        send_one: Callable[[Record, int], PublishResult],
+        send_one: Callable[[Record, int], PublishResult] | None,
     ) -> None:
         self.records = records
         self.client = client
@@ -144,17 +144,20 @@ class BatchRun:
 
     def send(self, chunk: list[int]) -> list[int]:
         """Send one PutRecords request; return the positions to retry."""
+        client, send_one = self.client, self.send_one
+        if client is None or send_one is None:
+            raise TypeError("BatchRun.send needs a client and send_one; async callers drive it")
         request = self.request(chunk)
         if request is None:
             return []
         try:
-            response = self.client.put_records(**request)
+            response = client.put_records(**request)
         except BOTO_ERRORS as exc:
             retry = self.request_failed(chunk, exc)
         else:
             retry = self.answered(chunk, response)
         while (position := self.next_isolated()) is not None:
-            self.isolated(position, self.send_one(self.records[position], self.attempts[position]))
+            self.isolated(position, send_one(self.records[position], self.attempts[position]))
         return retry
 
     def request(self, chunk: list[int]) -> dict[str, Any] | None:
