@@ -184,3 +184,24 @@ class TestTraceContext:
         ] == eventwire.otel.__all__
         assert ["TRACEPARENT", "TRACESTATE", "TraceContext", "extract", "link",
                 "trace_context"] == eventwire.tracing.__all__  # fmt: skip
+
+
+class TestEventExtensionsHook:
+    """eventwire_event_extensions adds attributes to every event of a call, checked once."""
+
+    def test_bad_names_are_refused(self, backend: RecordingBackend) -> None:
+        """A plugin giving an invalid extension name fails the call (a configuration error)."""
+        from eventwire import ConfigurationError, hookimpl
+
+        class Bad:
+            @hookimpl
+            def eventwire_event_extensions(self, stream: str) -> dict[str, str]:
+                return {"Trace-Parent": "x"}
+
+        manager = make_plugin_manager([Bad()], load_entry_points=False)
+        with Publisher(backend, source="test", plugin_manager=manager) as publisher:
+            with pytest.raises(ConfigurationError, match="Trace-Parent"):
+                publisher.publish(PersonCreated(person_id=1, name="a"))
+            with pytest.raises(ConfigurationError, match="Trace-Parent"):
+                publisher.publish_many([PersonCreated(person_id=2, name="b")])
+        assert [] == backend.records

@@ -38,6 +38,7 @@ class Call:
         user_records: user records each Kinesis record carries (all 1 without aggregation).
         user_bytes: bytes (data plus partition key) of the user records each Kinesis record carries.
         buffered: seconds each user record waited in a producer's buffer before this request.
+        attempts: times each user record was sent before this request (a producer's).
         shard_id: the shard a producer aimed the request at, when it knows.
         producer: whether a ``Producer`` or ``AsyncProducer`` made the call.
         started: ``time.perf_counter()`` when the call started.
@@ -54,6 +55,7 @@ class Call:
     user_records: Sequence[int] = ()
     user_bytes: Sequence[int] = ()
     buffered: Sequence[float] = ()
+    attempts: Sequence[int] = ()
     shard_id: str | None = None
     producer: bool = False
     started: float = field(default_factory=time.perf_counter)

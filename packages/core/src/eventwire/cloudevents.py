@@ -12,6 +12,8 @@ from eventwire.encodable import find_problem, unencodable
 from eventwire.errors import InvalidEventError, MalformedRecordError, preview
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from eventwire.events import Event
 
 SPECVERSION = "1.0"
@@ -23,12 +25,16 @@ _ENVELOPE = {"id", "source", "time", "subject", "datacontenttype"}
 _PAYLOAD_EXCLUDE = {*_ENVELOPE, "extensions"}
 
 
-def encode(event: Event, *, source: str | None = None) -> bytes:
+def encode(
+    event: Event, *, source: str | None = None, extensions: Mapping[str, object] | None = None
+) -> bytes:
     """Serialize ``event`` as one structured-mode CloudEvents JSON document (UTF-8).
 
     Args:
         event: the event.
         source: the ``source`` to write when the event has none (a Publisher passes its own).
+        extensions: extension attributes to write besides the event's own (which win);
+            names and values must already be valid (``check_extensions``).
 
     Raises:
         InvalidEventError: neither the event nor the caller gives a ``source``.
@@ -40,7 +46,9 @@ def encode(event: Event, *, source: str | None = None) -> bytes:
         # the document in Python; exclude_none drops an unset subject and source.
         envelope = serializer.to_json(event, include=_ENVELOPE, exclude_none=True)
         payload = serializer.to_json(event, exclude=_PAYLOAD_EXCLUDE)
-        extensions = _dumps(event.extensions).encode()[1:-1] if event.extensions else b""
+        own = event.extensions
+        merged = ({**extensions, **own} if own else extensions) if extensions else own
+        extensions_json = _dumps(merged).encode()[1:-1] if merged else b""
     except ValueError as exc:  # pydantic's serialization errors and UnicodeEncodeError
         raise unencodable(event, exc) from exc
     # Events write NaN and infinity as tokens JSON lacks; two byte scans find them (a
@@ -63,8 +71,8 @@ def encode(event: Event, *, source: str | None = None) -> bytes:
                 f"source {preview(source)} holds a lone surrogate, which UTF-8 cannot encode",
                 event_type=event_class.type,
             ) from exc
-    if extensions:
-        parts.append(b"," + extensions)
+    if extensions_json:
+        parts.append(b"," + extensions_json)
     parts += b',"data":', payload, b"}"
     return b"".join(parts)
 

@@ -75,6 +75,23 @@ def eventwire_before_publish(context: PublishContext) -> None:
 
 
 @hookspec
+def eventwire_event_extensions(stream: str) -> Mapping[str, str] | None:
+    """Give extension attributes to write into every event of the current publish call.
+
+    Asked once per ``publish``, ``publish_many`` or producer ``publish``, not once
+    per event, so a plugin adds attributes (say, the W3C ``traceparent``) at the
+    cost of encoding them; the events themselves are not copied, and an
+    attribute an event already carries wins. Several plugins' answers merge.
+
+    Args:
+        stream: the stream the events go to.
+
+    Returns:
+        Attribute names (1-20 lowercase ASCII letters or digits) and string values, or None.
+    """
+
+
+@hookspec
 def eventwire_before_send(context: PublishContext) -> None:
     """Inspect, replace or reject the encoded record just before the backend gets it.
 

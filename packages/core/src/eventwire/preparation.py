@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from eventwire.context import PublishContext
-from eventwire.errors import EventwireError, InvalidEventError
-from eventwire.events import Event
+from eventwire.errors import ConfigurationError, EventwireError, InvalidEventError
+from eventwire.events import Event, extension_name_problem
 from eventwire.records import PublishFailure, Record, record_for
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
     import pluggy
 
@@ -25,6 +25,7 @@ class ActiveHooks(NamedTuple):
     before_send: bool
     after_publish: bool
     publish_failed: bool
+    extensions: Mapping[str, str] | None = None
 
     @property
     def any(self) -> bool:
@@ -71,12 +72,29 @@ class EventPreparer:
     def active(self) -> ActiveHooks:
         """Which publishing hooks are implemented now (read once per batch)."""
         hooks = self._hooks
+        extensions = None
+        if hooks.eventwire_event_extensions.get_hookimpls():
+            extensions = self._extensions()
         return ActiveHooks(
             before_publish=bool(hooks.eventwire_before_publish.get_hookimpls()),
             before_send=bool(hooks.eventwire_before_send.get_hookimpls()),
             after_publish=bool(hooks.eventwire_after_publish.get_hookimpls()),
             publish_failed=bool(hooks.eventwire_publish_failed.get_hookimpls()),
+            extensions=extensions,
         )
+
+    def _extensions(self) -> dict[str, str] | None:
+        merged: dict[str, str] = {}
+        for answer in reversed(self._hooks.eventwire_event_extensions(stream=self._stream)):
+            if answer:
+                merged.update(answer)
+        for name, value in merged.items():
+            problem = extension_name_problem(name)
+            if problem is None and not isinstance(value, str):
+                problem = f"extension attribute {name!r} must be a string, got {value!r}"
+            if problem is not None:
+                raise ConfigurationError(f"an eventwire_event_extensions hook: {problem}")
+        return merged or None
 
     def prepare(self, event: object, active: ActiveHooks) -> tuple[Event, Record]:
         """The event as hooks left it, and its record.
@@ -99,7 +117,12 @@ class EventPreparer:
             context = PublishContext(event, self._backend, self._stream)
             self._hooks.eventwire_before_publish(context=context)
             event = _checked_event(context.event)
-        record = record_for(event, max_record_size=settings.max_record_size, source=settings.source)
+        record = record_for(
+            event,
+            max_record_size=settings.max_record_size,
+            source=settings.source,
+            extensions=active.extensions,
+        )
         if active.before_send:
             context = context or PublishContext(event, self._backend, self._stream)
             context.event, context.record = event, record

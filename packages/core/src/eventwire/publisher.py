@@ -152,7 +152,8 @@ class Publisher:
 
         Nothing is dropped silently: an event that is invalid, rejected by a plugin
         or not delivered by the backend comes back as a ``PublishFailure``. The
-        records go to the backend in PutRecords-sized requests.
+        records go to the backend in PutRecords-sized requests when call hooks
+        are implemented (one call each), else all at once for the backend to split.
 
         Raises:
             PublisherClosedError: the publisher is closed.
@@ -170,11 +171,12 @@ class Publisher:
         records = batch.records
         delivered: list[PublishResult] = []
         backend = self.backend
+        if not observed:
+            # The backend splits into requests itself; only call hooks need them here.
+            delivered = checked_results(backend.name, records, backend.publish_many(records))
+            return self._preparer.settle_batch(batch, delivered)
         for request in split_requests(records):
             chunk = [records[i] for i in request]
-            if not observed:
-                delivered += checked_results(backend.name, chunk, backend.publish_many(chunk))
-                continue
             with calls.observing(self._hooks, self._call("put_records", chunk)) as call:
                 call.results = checked_results(backend.name, chunk, backend.publish_many(chunk))
             delivered += call.results

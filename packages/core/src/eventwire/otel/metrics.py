@@ -5,7 +5,8 @@ with Amazon CloudWatch" (Kinesis Data Streams developer guide, List of metrics);
 attributes use KPL's dimension names ``StreamName``, ``ShardId`` and
 ``ErrorCode`` so dashboards built on KPL metrics carry over. Only producers'
 requests count (``Producer`` and ``AsyncProducer``), as only a producer
-buffers; ``RetriesPerRecord`` counts every publisher's settled user records.
+buffers. ``RetriesPerRecord`` is recorded for each delivered user record (a
+record that fails for good is counted by ``ErrorsByCode``, not here).
 """
 
 from __future__ import annotations
@@ -112,10 +113,6 @@ class KplMetrics:
         if failed and code == EXPIRED_CODE:
             self.expired.add(records, {"StreamName": stream})
 
-    def retried(self, stream: str, attempts: int) -> None:
-        """A user record settled after ``attempts`` tries."""
-        self.retries.record(max(attempts - 1, 0), {"StreamName": stream})
-
     def request(self, call: Call) -> None:
         """A producer's PutRecords request ended."""
         stream = {"StreamName": call.stream}
@@ -128,12 +125,16 @@ class KplMetrics:
         written: dict[str | None, list[int]] = {}
         errors: dict[tuple[str | None, str], int] = {}
         results = call.results or ()
+        first_user = 0  # index in call.attempts of this Kinesis record's first user record
         for index, record in enumerate(call.records):
             users = call.user_records[index] if index < len(call.user_records) else 1
             shard = call.shard_id
             result = results[index] if index < len(results) else None
             if isinstance(result, PublishReceipt):
                 shard = result.shard_id
+                # Delivered now: retries are the sends before this one.
+                for retries in call.attempts[first_user : first_user + users]:
+                    self.retries.record(retries, stream)
                 totals = written.setdefault(shard, [0, 0, 0, 0])
                 totals[0] += users
                 totals[1] += call.user_bytes[index] if index < len(call.user_bytes) else 0
@@ -144,6 +145,7 @@ class KplMetrics:
                 code = getattr(failure, "code", None) or type(failure).__name__
                 errors[shard, code] = errors.get((shard, code), 0) + 1
             self.per_kinesis.record(users, _with_shard(stream, shard))
+            first_user += users
         for shard, (users, user_bytes, kinesis, kinesis_bytes) in written.items():
             attributes = _with_shard(stream, shard)
             self.put.add(users, attributes)

@@ -12,15 +12,12 @@ from eventwire.otel.metrics import SCOPE, KplMetrics
 from eventwire.otel.spans import Spans
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from opentelemetry.metrics import MeterProvider
     from opentelemetry.trace import TracerProvider
 
     from eventwire.calls import Call
-    from eventwire.context import PublishContext
-    from eventwire.events import Event
-    from eventwire.records import PublishFailure, PublishReceipt
 
 
 class OtelPlugin:
@@ -88,26 +85,10 @@ class OtelPlugin:
             kpl.request(call)
 
     @hookimpl
-    def eventwire_before_publish(self, context: PublishContext) -> None:
-        """Write the current trace context into the event (CloudEvents Distributed Tracing)."""
+    def eventwire_event_extensions(self, stream: str) -> Mapping[str, str] | None:
+        """The current trace context, for every event of the call (Distributed Tracing)."""
         spans = self.spans
-        if spans is not None:
-            context.event = spans.inject(context.event)
-
-    @hookimpl
-    def eventwire_after_publish(self, event: Event, receipt: PublishReceipt) -> None:
-        """Count the retries a delivered user record took."""
-        kpl = self.kpl
-        if kpl is not None:
-            kpl.retried(receipt.stream, receipt.attempts)
-
-    @hookimpl
-    def eventwire_publish_failed(self, event: Event | None, failure: PublishFailure) -> None:
-        """Count the retries a failed user record took (those that were sent at all)."""
-        kpl = self.kpl
-        if kpl is not None and failure.attempts > 0:
-            stream = getattr(failure.error, "stream", None) or ""
-            kpl.retried(stream, failure.attempts)
+        return spans.carrier() if spans is not None else None
 
     @hookimpl
     def eventwire_producer_queued(self, stream: str, records: int, nbytes: int) -> None:

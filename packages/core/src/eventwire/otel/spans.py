@@ -17,11 +17,9 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from eventwire.records import PublishReceipt
-from eventwire.tracing import TRACEPARENT
 
 if TYPE_CHECKING:
     from eventwire.calls import Call
-    from eventwire.events import Event
 
 SYSTEM = "aws_kinesis"
 """``messaging.system``: the conventions list no Kinesis value, so the AWS naming pattern."""
@@ -80,18 +78,17 @@ class Spans:
                 _carrier.reset(carrier_token)
             otel_context.detach(token)
 
-    def inject(self, event: Event) -> Event:
-        """``event`` carrying the current trace context (kept if it already carries one)."""
-        if TRACEPARENT in event.extensions:
-            return event
+    def carrier(self) -> dict[str, str] | None:
+        """The current trace context as extension attributes (``traceparent``, ``tracestate``).
+
+        Within a publish call, its span's context (computed once per call); elsewhere
+        (a producer's ``publish``), the caller's current span's; None without one.
+        """
         carrier = _carrier.get()
         if carrier is None:
             carrier = {}
             _propagator.inject(carrier)
-        if not carrier:
-            return event
-        # model_copy skips re-validation: the values are W3C header strings, valid extensions.
-        return event.model_copy(update={"extensions": {**event.extensions, **carrier}})
+        return carrier or None
 
 
 def _describe(span: trace.Span, call: Call) -> None:

@@ -123,6 +123,7 @@ class ProducerCore:
             [len(group) for group in batch.groups],
             [sum(item.size for item in group) for group in batch.groups],
             [now - item.published_at for group in batch.groups for item in group],
+            [item.attempts for group in batch.groups for item in group],
             shard_id=shards.pop() if len(shards) == 1 else None,
             producer=True,
         )
