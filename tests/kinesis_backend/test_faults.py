@@ -271,3 +271,15 @@ class TestFailuresKeepTheirCause:
         assert isinstance(result.error, ThrottledError)
         assert THROTTLED == result.code
         assert not result.error.ambiguous
+
+    def test_receipt_after_an_ambiguous_attempt_says_so(
+        self, backend: KinesisBackend, kinesis: Kinesis
+    ) -> None:
+        """After a 5xx and a retry, the record may be on the stream twice: the receipt says so."""
+        kinesis.faults.fail("InternalFailure", operation="PutRecords", times=1)
+        [first] = backend.publish_many([rec(Placed(customer="c", n=1))])
+        [second] = backend.publish_many([rec(Placed(customer="c", n=2))])
+        assert isinstance(first, PublishReceipt)
+        assert isinstance(second, PublishReceipt)
+        assert (2, True) == (first.attempts, first.ambiguous)
+        assert (1, False) == (second.attempts, second.ambiguous)

@@ -185,6 +185,7 @@ class BatchRun:
         attempts = self.attempts
         retry: list[int] = []
         backend, stream = self.target.backend, self.target.stream
+        ambiguous = self.ambiguous
         for position, result in zip(chunk, response["Records"], strict=True):
             code = result.get("ErrorCode")
             record = records[position]
@@ -197,6 +198,7 @@ class BatchRun:
                     result["ShardId"],
                     sequence_number,
                     attempts[position],
+                    position in ambiguous,
                 )
                 if record.ordered:
                     self.chain.record(record.partition_key, sequence_number)

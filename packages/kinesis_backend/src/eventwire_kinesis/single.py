@@ -62,4 +62,5 @@ class SingleRecord:
             response["ShardId"],
             response["SequenceNumber"],
             self.attempts,
+            self.ambiguous,
         )
