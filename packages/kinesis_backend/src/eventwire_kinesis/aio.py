@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING, Any
 from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
 
-from eventwire import InvalidRecordError, PublisherClosedError, PublishFailure, PublishReceipt
-from eventwire.backends import AsyncBackend, failure_from, local_problem, split_requests
+from eventwire import PublisherClosedError, PublishFailure, PublishReceipt
+from eventwire.backends import AsyncBackend, failure_from, split_requests
 from eventwire_kinesis.backend import LIST_SHARDS, open_shards
 from eventwire_kinesis.batch import BatchRun
 from eventwire_kinesis.errors import BOTO_ERRORS, translate
 from eventwire_kinesis.ordering import STRIPES
 from eventwire_kinesis.retry import Backoff
-from eventwire_kinesis.single import SingleRecord
+from eventwire_kinesis.single import SingleRecord, unsendable
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
@@ -142,14 +142,9 @@ class AsyncKinesisBackend(AsyncBackend):
         raise result.error
 
     async def _send_one(self, record: Record, attempts: int) -> PublishResult:
-        problem = local_problem(record)
-        if problem is not None:
-            error = InvalidRecordError(
-                f"record of event {record.event_id!r} cannot be sent: {problem}",
-                backend=self.name,
-                stream=self.stream,
-            )
-            return failure_from(record, error, attempts)
+        invalid = unsendable(record, self.sync.target)
+        if invalid is not None:
+            return failure_from(record, invalid, attempts)
         params: dict[str, Any] = {
             "Data": record.data,
             "PartitionKey": record.partition_key,

@@ -11,20 +11,19 @@ from typing import TYPE_CHECKING, Any
 
 from eventwire import (
     ConfigurationError,
-    InvalidRecordError,
     PublisherClosedError,
     PublishFailure,
     PublishReceipt,
     PublishResult,
 )
-from eventwire.backends import AsyncBackend, Backend, Record, ShardInfo, failure_from, local_problem
+from eventwire.backends import AsyncBackend, Backend, Record, ShardInfo, failure_from
 from eventwire_kinesis.batch import BatchRun
 from eventwire_kinesis.client import LOCALSTACK_CREDENTIALS, aws_client, localstack_endpoint
 from eventwire_kinesis.errors import BOTO_ERRORS, Target, translate
 from eventwire_kinesis.ordering import SequenceChain
 from eventwire_kinesis.retry import Backoff, RetryPolicy, fit_timeouts
 from eventwire_kinesis.settings import KinesisSettings, resolve
-from eventwire_kinesis.single import SingleRecord
+from eventwire_kinesis.single import SingleRecord, unsendable
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
@@ -185,14 +184,9 @@ class KinesisBackend(Backend):
 
     def _send_one(self, record: Record, attempts: int) -> PublishResult:
         """PutRecord with retries; never raises a BackendError, returns a failure instead."""
-        problem = local_problem(record)
-        if problem is not None:
-            error = InvalidRecordError(
-                f"record of event {record.event_id!r} cannot be sent: {problem}",
-                backend=self.name,
-                stream=self.stream,
-            )
-            return failure_from(record, error, attempts)
+        invalid = unsendable(record, self._target)
+        if invalid is not None:
+            return failure_from(record, invalid, attempts)
         params: PutRecordInputTypeDef = {
             "Data": record.data,
             "PartitionKey": record.partition_key,

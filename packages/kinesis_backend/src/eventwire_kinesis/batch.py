@@ -28,7 +28,7 @@ from eventwire import (
     PublishResult,
     StreamNotFoundError,
 )
-from eventwire.backends import Record, failure_from, local_problem, split_requests
+from eventwire.backends import Record, failure_from, split_requests
 from eventwire_kinesis.errors import (
     BOTO_ERRORS,
     RETRYABLE_CODES,
@@ -37,6 +37,7 @@ from eventwire_kinesis.errors import (
     is_retryable,
     translate,
 )
+from eventwire_kinesis.single import unsendable
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
@@ -111,16 +112,11 @@ class BatchRun:
         """Fail the records no stream could take; the positions left to send."""
         pending: list[int] = []
         for position, record in enumerate(self.records):
-            problem = local_problem(record)
-            if problem is None:
+            invalid = unsendable(record, self.target)
+            if invalid is None:
                 pending.append(position)
             else:
-                error = InvalidRecordError(
-                    f"record of event {record.event_id!r} cannot be sent: {problem}",
-                    backend=self.target.backend,
-                    stream=self.target.stream,
-                )
-                self.fail(position, error)
+                self.fail(position, invalid)
         return pending
 
     def finished(self) -> list[PublishResult]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from eventwire import PublishFailure, PublishReceipt
-from eventwire.backends import failure_from
+from eventwire import InvalidRecordError, PublishFailure, PublishReceipt
+from eventwire.backends import failure_from, local_problem
 from eventwire_kinesis.errors import is_retryable, translate
 
 if TYPE_CHECKING:
@@ -64,3 +64,15 @@ class SingleRecord:
             self.attempts,
             self.ambiguous,
         )
+
+
+def unsendable(record: Record, target: Target) -> InvalidRecordError | None:
+    """Why no Kinesis stream could take ``record`` (bad key, too big), else None."""
+    problem = local_problem(record)
+    if problem is None:
+        return None
+    return InvalidRecordError(
+        f"record of event {record.event_id!r} cannot be sent: {problem}",
+        backend=target.backend,
+        stream=target.stream,
+    )
