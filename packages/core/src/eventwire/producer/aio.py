@@ -37,8 +37,8 @@ class AsyncProducer:
     ``close`` (or leaving ``async with``). A backend with a native async twin
     (``Backend.async_backend()``: the Kinesis backend on aiobotocore, the
     emulator, the recorder) is called on the event loop, a request per task;
-    a sync-only backend's blocking calls run in the loop's default executor
-    unless ``offload=False``, which suits deterministic tests.
+    a sync-only backend's blocking calls run in the loop's default executor.
+    ``offload=False`` sends one request at a time, inline, for deterministic tests.
 
     Args:
         backend: a backend instance or name, as for ``Publisher``.
@@ -51,8 +51,9 @@ class AsyncProducer:
         clock: where time comes from (default: ``time.monotonic``).
         sleep: how the sender waits (default ``asyncio.sleep``); with a manual clock
             pass one that advances it, e.g. ``clock.advance(s)`` then ``asyncio.sleep(0)``.
-        offload: run a sync-only backend's calls in a thread so the loop never blocks on
-            I/O (a backend with a native async twin never needs a thread).
+        offload: send requests concurrently, each in its own task (a sync-only backend's
+            calls then run in threads; a native async twin needs none); False sends one
+            request at a time, inline, for deterministic tests.
         **backend_options: passed to the plugin that builds a named backend.
     """
 
@@ -88,7 +89,6 @@ class AsyncProducer:
         self._offload = offload
         # The single-attempt sender's native twin, if the backend has one: no threads then.
         self._native = self._core.sender.async_backend()
-        self._concurrent = offload or self._native is not None
         self._wake: asyncio.Event | None = None
         self._changed: asyncio.Condition | None = None
         self._task: asyncio.Task[None] | None = None
@@ -188,7 +188,7 @@ class AsyncProducer:
                 continue
             got = engine.take(now, self._closing or self._flushing > 0)
             if isinstance(got, Batch):
-                if self._concurrent:
+                if self._offload:
                     # Each request in its own task, so the next can go while it is out.
                     task = loop.create_task(self._send(got))
                     self._sends.add(task)
