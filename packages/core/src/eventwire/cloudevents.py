@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -34,7 +35,7 @@ def encode(
         event: the event.
         source: the ``source`` to write when the event has none (a Publisher passes its own).
         extensions: extension attributes to write besides the event's own (which win);
-            names and values must already be valid (``check_extensions``).
+            names and values must already be valid (``EventPreparer`` checks a hook's).
 
     Raises:
         InvalidEventError: neither the event nor the caller gives a ``source``.
@@ -65,7 +66,7 @@ def encode(
                 event_type=event_class.type,
             )
         try:
-            parts.append(b',"source":' + _dumps(source).encode())
+            parts.append(_source_part(source))
         except UnicodeEncodeError as exc:
             raise InvalidEventError(
                 f"source {preview(source)} holds a lone surrogate, which UTF-8 cannot encode",
@@ -75,6 +76,12 @@ def encode(
         parts.append(b"," + extensions_json)
     parts += b',"data":', payload, b"}"
     return b"".join(parts)
+
+
+@functools.lru_cache(maxsize=64)
+def _source_part(source: str) -> bytes:
+    # A publisher stamps one source on every event: encode it once, not once per event.
+    return b',"source":' + _dumps(source).encode()
 
 
 def document_head(event_type: str) -> bytes:
