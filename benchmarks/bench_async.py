@@ -12,7 +12,8 @@ serve``, quotas off) in its own process, each measurement on its own stream.
    ``AsyncKinesisBackend.publish_many`` over those same encoded records.
 2. 100 concurrent tasks each awaiting ``publish`` through ``AsyncPublisher`` on
    the native aiobotocore twin vs the thread-offloaded path (the sync backend
-   in the loop's executor, what async callers had before).
+   in the loop's executor, what async callers had before), beside the same
+   tasks on a bare aiobotocore client (what the native path rides on).
 3. ``publish_many`` with the OpenTelemetry plugin on (SDK tracer and meter
    providers, spans exported to memory, metrics to an in-memory reader) vs off.
    Target: >= 80%.
@@ -147,6 +148,23 @@ async def _concurrent(url: str, *, threaded: bool) -> float:
         return TASKS * PER_TASK / (time.perf_counter() - started)
 
 
+async def _concurrent_bare(url: str) -> float:
+    """The same 100 tasks on a bare aiobotocore client: what the native path rides on."""
+    stream = await _stream(url)
+    async with _client(url) as client:
+        await client.put_record(StreamName=stream, Data=b"warm", PartitionKey="w")
+
+        async def task(t: int) -> None:
+            for n in range(PER_TASK):
+                event = BenchPaid(customer=f"c{t}", n=n, note="x" * 64)
+                data = event.model_dump_json().encode()
+                await client.put_record(StreamName=stream, Data=data, PartitionKey=event.customer)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(task(t) for t in range(TASKS)))
+        return TASKS * PER_TASK / (time.perf_counter() - started)
+
+
 def _otel_plugin() -> tuple[object, Callable[[], int]]:
     from opentelemetry.sdk.metrics import MeterProvider
     from opentelemetry.sdk.metrics.export import InMemoryMetricReader
@@ -187,12 +205,16 @@ async def _run(url: str) -> None:
     print(f"AsyncPublisher.publish_many           {ours:10,.0f} events/s   "
           f"{ours / bare:6.1%} of bare (target >= 90%)")  # fmt: skip
     print(f"{'':38}{'':21}{ours / ceiling:6.1%} of the ceiling")
-    threads, native = await _best(
-        lambda: _concurrent(url, threaded=True), lambda: _concurrent(url, threaded=False)
+    threads, native, bare_tasks = await _best(
+        lambda: _concurrent(url, threaded=True),
+        lambda: _concurrent(url, threaded=False),
+        lambda: _concurrent_bare(url),
     )
     print(f"{TASKS} tasks, thread-offloaded publish   {threads:10,.0f} events/s")
     print(f"{TASKS} tasks, AsyncPublisher (native)   {native:10,.0f} events/s   "
           f"{native / threads:5.2f}x the threads")  # fmt: skip
+    print(f"{TASKS} tasks, bare aiobotocore put_record {bare_tasks:8,.0f} events/s   "
+          f"native AsyncPublisher at {native / bare_tasks:6.1%} of it")  # fmt: skip
     plugin, spans = _otel_plugin()
     off, on = await _best(
         lambda: _publish_many(url, events), lambda: _publish_many(url, events, plugin)
