@@ -150,3 +150,32 @@ class TestAsyncKinesisBackend:
         backend = _backend(server)
         assert KinesisBackend(STREAM, client=backend.client).async_backend() is None
         backend.close()
+
+
+class TestAsyncProducerOnAiobotocore:
+    """AsyncProducer('kinesis') sends through the single-attempt twin's aiobotocore twin."""
+
+    async def test_delivers_through_throttling(
+        self, server: EmulatorServer, kinesis: Kinesis
+    ) -> None:
+        """Throttled entries come back to the producer, which retries them until delivered."""
+        from eventwire import AsyncProducer
+
+        kinesis.faults.fail_entries(THROTTLED, every=5, times=20)
+        backend = _backend(server)
+        twin = backend.single_attempt().async_backend()
+        assert isinstance(twin, AsyncKinesisBackend)
+        assert 1 == twin.retry.max_attempts  # the producer is the retry layer
+        await twin.aclose()
+        manager = make_plugin_manager(load_entry_points=False)
+        async with AsyncProducer(backend, source="test", plugin_manager=manager) as producer:
+            futures = [
+                await producer.publish(Shipped(order=f"o{n % 7}", step=n)) for n in range(60)
+            ]
+            assert await producer.flush(30.0)
+        assert all(future.result().ok for future in futures)
+        stats = producer.stats
+        assert stats.throttled_records > 0
+        assert 60 + stats.throttled_records == stats.kinesis_records  # one resend per throttle
+        stored = [r for r in read_records(kinesis, STREAM) if r.partition_key.startswith("o")]
+        assert 60 == len(stored)
