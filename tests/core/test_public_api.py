@@ -13,8 +13,8 @@ class TestPublicSurface:
     def test_eventwire_all(self) -> None:
         """eventwire.__all__ is pinned (ruff keeps it sorted) and every name exists."""
         expected = [
-            "AsyncProducer", "BackendConnectionError", "BackendError", "ConfigurationError",
-            "DecodeError", "DeliveryError", "DeliveryTimeoutError", "Event",
+            "AsyncProducer", "AsyncPublisher", "BackendConnectionError", "BackendError",
+            "ConfigurationError", "DecodeError", "DeliveryError", "DeliveryTimeoutError", "Event",
             "EventDefinitionError", "EventRegistry", "EventValidationError", "EventwireError",
             "InvalidEventError", "InvalidHashKeyError", "InvalidPartitionKeyError",
             "InvalidRecordError", "MalformedRecordError", "NewerEventVersionError",
@@ -37,9 +37,11 @@ class TestPublicSurface:
             "DEFAULT_MAX_RECORD_SIZE", "MAX_HASH_KEY", "MAX_PARTITION_KEY_LENGTH",
             "MAX_RECORDS_PER_REQUEST", "MAX_RECORD_SIZE_LIMIT", "MAX_REQUEST_BYTES",
             "RETRYABLE_AWS_CODES", "SHARD_WRITE_BYTES_PER_SECOND",
-            "SHARD_WRITE_RECORDS_PER_SECOND", "Backend", "PublishFailure", "PublishReceipt",
-            "PublishResult", "Record", "ShardInfo", "UserRecord", "aggregate", "check_hash_key",
-            "check_partition_key", "deaggregate", "encode", "error_for_aws_code", "failure_from",
+            "SHARD_WRITE_RECORDS_PER_SECOND", "AsyncBackend", "Backend", "InlineAsyncBackend",
+            "PublishFailure", "PublishReceipt", "PublishResult", "Record", "ShardInfo",
+            "ThreadedAsyncBackend", "UserRecord", "aggregate", "async_backend_for",
+            "check_hash_key", "check_partition_key", "deaggregate", "encode",
+            "error_for_aws_code", "failure_from",
             "get_plugin_manager", "is_aggregated", "local_problem", "make_plugin_manager",
             "record_for", "record_weight", "split_requests",
         ]  # fmt: skip

@@ -119,8 +119,8 @@ class TestPublicSurface:
         """__all__ is pinned."""
         assert [
             "QUOTAS_ENV", "EmulatorBackend", "FaultInjector", "Kinesis", "ManualClock",
-            "StoredRecord", "SystemClock", "__version__", "client", "read_events",
-            "read_records", "shared_emulator",
+            "StoredRecord", "SystemClock", "__version__", "client", "lambda_events",
+            "read_events", "read_records", "shared_emulator", "stored_kinesis_records",
         ] == eventwire_emulator.__all__  # fmt: skip
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from importlib.metadata import version as _version
 
+from eventwire.async_publisher import AsyncPublisher
 from eventwire.context import PublishContext
 from eventwire.errors import (
     BackendConnectionError,
@@ -56,6 +57,7 @@ __version__ = _version("eventwire-core")
 
 __all__ = [
     "AsyncProducer",
+    "AsyncPublisher",
     "BackendConnectionError",
     "BackendError",
     "ConfigurationError",

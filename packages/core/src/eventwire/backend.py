@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from types import TracebackType
 
+    from eventwire.async_backend import AsyncBackend
     from eventwire.records import PublishReceipt, PublishResult, Record, ShardInfo
 
 
@@ -72,6 +73,17 @@ class Backend(ABC):
         backends that never retry. Backends that do retry override it.
         """
         return self
+
+    def async_backend(self) -> AsyncBackend | None:
+        """A native asyncio twin of this backend, or None if it has none.
+
+        ``AsyncPublisher`` and ``AsyncProducer`` send through the twin on the
+        event loop; without one they run this backend's calls in threads
+        (``ThreadedAsyncBackend``). The twin writes to the same stream with the
+        same retry policy and is closed with ``await twin.aclose()``; it may
+        hold clients of its own, built on first use.
+        """
+        return None
 
     def close(self) -> None:  # noqa: B027 - most backends hold nothing to release
         """Release what the backend holds (clients, connections); idempotent."""

@@ -11,6 +11,12 @@ tools come from ``make_plugin_manager``.
 from __future__ import annotations
 
 from eventwire.aggregation import UserRecord, aggregate, deaggregate, is_aggregated
+from eventwire.async_backend import (
+    AsyncBackend,
+    InlineAsyncBackend,
+    ThreadedAsyncBackend,
+    async_backend_for,
+)
 from eventwire.aws_errors import RETRYABLE_AWS_CODES, error_for_aws_code
 from eventwire.backend import Backend
 from eventwire.cloudevents import encode
@@ -49,14 +55,18 @@ __all__ = [
     "RETRYABLE_AWS_CODES",
     "SHARD_WRITE_BYTES_PER_SECOND",
     "SHARD_WRITE_RECORDS_PER_SECOND",
+    "AsyncBackend",
     "Backend",
+    "InlineAsyncBackend",
     "PublishFailure",
     "PublishReceipt",
     "PublishResult",
     "Record",
     "ShardInfo",
+    "ThreadedAsyncBackend",
     "UserRecord",
     "aggregate",
+    "async_backend_for",
     "check_hash_key",
     "check_partition_key",
     "deaggregate",

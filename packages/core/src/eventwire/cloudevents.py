@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,8 @@ from eventwire.errors import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from eventwire.events import Event
 
 SPECVERSION = "1.0"
@@ -28,12 +31,16 @@ _ENVELOPE = {"id", "source", "time", "subject", "datacontenttype"}
 _PAYLOAD_EXCLUDE = {*_ENVELOPE, "extensions"}
 
 
-def encode(event: Event, *, source: str | None = None) -> bytes:
+def encode(
+    event: Event, *, source: str | None = None, extensions: Mapping[str, object] | None = None
+) -> bytes:
     """Serialize ``event`` as one structured-mode CloudEvents JSON document (UTF-8).
 
     Args:
         event: the event.
         source: the ``source`` to write when the event has none (a Publisher passes its own).
+        extensions: extension attributes to write besides the event's own (which win);
+            names and values must already be valid (``EventPreparer`` checks a hook's).
 
     Raises:
         InvalidEventError: neither the event nor the caller gives a ``source``.
@@ -45,7 +52,9 @@ def encode(event: Event, *, source: str | None = None) -> bytes:
         # the document in Python; exclude_none drops an unset subject and source.
         envelope = serializer.to_json(event, include=_ENVELOPE, exclude_none=True)
         payload = serializer.to_json(event, exclude=_PAYLOAD_EXCLUDE)
-        extensions = _dumps(event.extensions).encode()[1:-1] if event.extensions else b""
+        own = event.extensions
+        merged = ({**extensions, **own} if own else extensions) if extensions else own
+        extensions_json = _dumps(merged).encode()[1:-1] if merged else b""
     except ValueError as exc:  # pydantic's serialization errors and UnicodeEncodeError
         raise unencodable(event, exc) from exc
     # Events write NaN and infinity as tokens JSON lacks; two byte scans find them (a
@@ -62,16 +71,22 @@ def encode(event: Event, *, source: str | None = None) -> bytes:
                 event_type=event_class.type,
             )
         try:
-            parts.append(b',"source":' + _dumps(source).encode())
+            parts.append(_source_part(source))
         except UnicodeEncodeError as exc:
             raise InvalidEventError(
                 f"source {preview(source)} holds a lone surrogate, which UTF-8 cannot encode",
                 event_type=event_class.type,
             ) from exc
-    if extensions:
-        parts.append(b"," + extensions)
+    if extensions_json:
+        parts.append(b"," + extensions_json)
     parts += b',"data":', payload, b"}"
     return b"".join(parts)
+
+
+@functools.lru_cache(maxsize=64)
+def _source_part(source: str) -> bytes:
+    # A publisher stamps one source on every event: encode it once, not once per event.
+    return b',"source":' + _dumps(source).encode()
 
 
 def document_head(event_type: str) -> bytes:

@@ -37,6 +37,24 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def extension_name_problem(name: object) -> str | None:
+    """Why ``name`` cannot name a CloudEvents extension attribute, or None if it can."""
+    if not (
+        isinstance(name, str)
+        and name.isascii()
+        and name.isalnum()
+        and name.islower()
+        and len(name) <= 20
+    ):
+        return (
+            f"extension attribute name {name!r} must be 1-20 lowercase ASCII letters "
+            "or digits (CloudEvents 1.0)"
+        )
+    if name in _RESERVED_NAMES or name == "data":
+        return f"extension attribute name {name!r} is a CloudEvents attribute"
+    return None
+
+
 class Event(BaseModel):
     """Base class for typed domain events; subclass it and declare the payload fields.
 
@@ -172,13 +190,9 @@ class Event(BaseModel):
         cls, value: dict[str, str | int | bool]
     ) -> dict[str, str | int | bool]:
         for name in value:
-            if not (name.isascii() and name.isalnum() and name.islower() and len(name) <= 20):
-                raise ValueError(
-                    f"extension attribute name {name!r} must be 1-20 lowercase ASCII letters "
-                    "or digits (CloudEvents 1.0)"
-                )
-            if name in _RESERVED_NAMES or name == "data":
-                raise ValueError(f"extension attribute name {name!r} is a CloudEvents attribute")
+            problem = extension_name_problem(name)
+            if problem is not None:
+                raise ValueError(problem)
         return value
 
     def payload(self) -> dict[str, Any]:

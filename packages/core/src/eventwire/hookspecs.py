@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import click
 
     from eventwire.backend import Backend
+    from eventwire.calls import Call
     from eventwire.context import PublishContext
     from eventwire.events import Event
     from eventwire.records import PublishFailure, PublishReceipt, Record
@@ -87,6 +88,23 @@ def eventwire_make_serializer() -> Callable[[Record], Record] | None:
 
     Returns:
         A function from a record to the record to send (same keys), or None.
+    """
+
+
+@hookspec
+def eventwire_event_extensions(stream: str) -> Mapping[str, str] | None:
+    """Give extension attributes to write into every event of the current publish call.
+
+    Asked once per ``publish``, ``publish_many`` or producer ``publish``, not once
+    per event, so a plugin adds attributes (say, the W3C ``traceparent``) at the
+    cost of encoding them; the events themselves are not copied, and an
+    attribute an event already carries wins. Several plugins' answers merge.
+
+    Args:
+        stream: the stream the events go to.
+
+    Returns:
+        Attribute names (1-20 lowercase ASCII letters or digits) and string values, or None.
     """
 
 
@@ -190,6 +208,37 @@ def eventwire_producer_failed(stream: str, records: int, nbytes: int, code: str 
         nbytes: their bytes.
         code: the error code (the service's, or ``"Timeout"`` for records past their
             deadline or cut off by ``close``), or None.
+    """
+
+
+# -- calls ------------------------------------------------------------------------
+#
+# Around each ``Publisher.publish`` and ``publish_many`` and each PutRecords request that a
+# publisher or producer sends: for tracing and request metrics. Both hooks of a call run on
+# the same thread or task, so a hook may set a context in ``call_started`` and reset it in
+# ``call_finished``.
+
+
+@hookspec
+def eventwire_call_started(call: Call) -> None:
+    """Observe a call about to start; keep per-call state in ``call.state``.
+
+    For ``publish`` and ``publish_many`` this runs before the publish hooks, so a
+    context a hook makes current here is current while events are enriched.
+
+    Args:
+        call: the operation, stream and backend; the records for a request.
+    """
+
+
+@hookspec
+def eventwire_call_finished(call: Call) -> None:
+    """Observe a call that ended, with ``call.results`` or ``call.error`` set.
+
+    Runs for every started call, whatever its outcome.
+
+    Args:
+        call: the call, with its outcome and duration.
     """
 
 

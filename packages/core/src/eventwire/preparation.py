@@ -5,16 +5,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from eventwire.context import PublishContext
-from eventwire.errors import InvalidEventError, RecordTooLargeError
-from eventwire.events import Event
+from eventwire.errors import (
+    ConfigurationError,
+    EventwireError,
+    InvalidEventError,
+    RecordTooLargeError,
+)
+from eventwire.events import Event, extension_name_problem
 from eventwire.records import PublishFailure, Record, record_for
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable, Mapping
 
     import pluggy
 
-    from eventwire.errors import EventwireError
+    from eventwire.records import PublishReceipt, PublishResult
     from eventwire.settings import PublisherSettings
 
 
@@ -25,12 +30,23 @@ class ActiveHooks(NamedTuple):
     before_send: bool
     after_publish: bool
     publish_failed: bool
+    extensions: Mapping[str, str] | None = None
     serializer: Callable[[Record], Record] | None = None
 
     @property
     def any(self) -> bool:
         """Whether any publishing hook is implemented."""
         return self.before_publish or self.before_send or self.after_publish or self.publish_failed
+
+
+class PreparedBatch(NamedTuple):
+    """A ``publish_many`` batch after preparation: records to send, failures already known."""
+
+    results: list[PublishResult | None]
+    events: list[Event]
+    records: list[Record]
+    positions: list[int]
+    active: ActiveHooks
 
 
 class EventPreparer:
@@ -62,15 +78,32 @@ class EventPreparer:
     def active(self) -> ActiveHooks:
         """Which publishing hooks are implemented now (read once per batch)."""
         hooks = self._hooks
+        extensions = None
+        if hooks.eventwire_event_extensions.get_hookimpls():
+            extensions = self._extensions()
         make_serializer = hooks.eventwire_make_serializer
         return ActiveHooks(
             before_publish=bool(hooks.eventwire_before_publish.get_hookimpls()),
             before_send=bool(hooks.eventwire_before_send.get_hookimpls()),
             after_publish=bool(hooks.eventwire_after_publish.get_hookimpls()),
             publish_failed=bool(hooks.eventwire_publish_failed.get_hookimpls()),
+            extensions=extensions,
             # Calling a hook nobody implements costs ten times asking whether anyone does.
             serializer=make_serializer() if make_serializer.get_hookimpls() else None,
         )
+
+    def _extensions(self) -> dict[str, str] | None:
+        merged: dict[str, str] = {}
+        for answer in reversed(self._hooks.eventwire_event_extensions(stream=self._stream)):
+            if answer:
+                merged.update(answer)
+        for name, value in merged.items():
+            problem = extension_name_problem(name)
+            if problem is None and not isinstance(value, str):
+                problem = f"extension attribute {name!r} must be a string, got {value!r}"
+            if problem is not None:
+                raise ConfigurationError(f"an eventwire_event_extensions hook: {problem}")
+        return merged or None
 
     def prepare(self, event: object, active: ActiveHooks) -> tuple[Event, Record]:
         """The event as hooks left it, and its record.
@@ -93,7 +126,12 @@ class EventPreparer:
             context = PublishContext(event, self._backend, self._stream)
             self._hooks.eventwire_before_publish(context=context)
             event = _checked_event(context.event)
-        record = record_for(event, max_record_size=settings.max_record_size, source=settings.source)
+        record = record_for(
+            event,
+            max_record_size=settings.max_record_size,
+            source=settings.source,
+            extensions=active.extensions,
+        )
         if active.serializer is not None:
             record = _serialized(active.serializer, record, settings.max_record_size)
         if active.before_send:
@@ -106,6 +144,57 @@ class EventPreparer:
                 )
             record = context.record
         return event, record
+
+    def prepare_one(self, event: object) -> tuple[Event, Record]:
+        """``prepare`` for ``publish``: a failure is reported to the hooks, then raised."""
+        try:
+            return self.prepare(event, self.active())
+        except EventwireError as exc:
+            self.failed(event if isinstance(event, Event) else None, exc)
+            raise
+
+    def delivered(self, event: Event, receipt: PublishReceipt) -> None:
+        """Hand a delivered event to the ``eventwire_after_publish`` hooks, if any."""
+        hook = self._hooks.eventwire_after_publish
+        if hook.get_hookimpls():
+            hook(event=event, receipt=receipt)
+
+    def prepare_batch(self, events: Iterable[object]) -> PreparedBatch:
+        """Prepare every event of a batch; those that fail get their failure at once.
+
+        Which hooks are implemented is read once per batch, not once per event.
+        """
+        items = list(events)
+        results: list[PublishResult | None] = [None] * len(items)
+        ready: list[Event] = []
+        records: list[Record] = []
+        positions: list[int] = []
+        active = self.active()
+        for position, event in enumerate(items):
+            try:
+                prepared, record = self.prepare(event, active)
+            except EventwireError as exc:
+                results[position] = self.failed(event if isinstance(event, Event) else None, exc)
+            else:
+                ready.append(prepared)
+                records.append(record)
+                positions.append(position)
+        return PreparedBatch(results, ready, records, positions, active)
+
+    def settle_batch(
+        self, batch: PreparedBatch, delivered: list[PublishResult]
+    ) -> list[PublishResult]:
+        """Merge the backend's results into the batch's and run the per-event hooks."""
+        results = batch.results
+        observe = batch.active.after_publish
+        after = self._hooks.eventwire_after_publish
+        for position, event, result in zip(batch.positions, batch.events, delivered, strict=True):
+            results[position] = result
+            if isinstance(result, PublishFailure):
+                self.report(event, result)
+            elif observe:
+                after(event=event, receipt=result)
+        return [result for result in results if result is not None]
 
     def failed(
         self,

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Self
 
+from eventwire import calls
 from eventwire.backend import Backend
+from eventwire.calls import Call
 from eventwire.errors import (
     BackendError,
     ConfigurationError,
-    EventwireError,
     PublisherClosedError,
 )
 from eventwire.events import Event
+from eventwire.limits import split_requests
 from eventwire.plugins import available_backends, get_plugin_manager, make_backend
 from eventwire.plugins import make_plugin_manager as _make_plugin_manager
 from eventwire.preparation import EventPreparer
-from eventwire.records import PublishFailure, PublishReceipt, PublishResult, Record
+from eventwire.records import PublishReceipt, PublishResult, Record
 from eventwire.settings import BACKEND_ENV, PublisherSettings
 
 if TYPE_CHECKING:
@@ -122,66 +124,63 @@ class Publisher:
             PublisherClosedError: the publisher is closed.
         """
         self._check_open()
+        if not calls.observed(self._hooks):
+            return self._publish(event, None)
+        with calls.observing(self._hooks, self._call("publish")) as call:
+            receipt = self._publish(event, call)
+            call.results = (receipt,)
+        return receipt
+
+    def _call(self, operation: calls.Operation, records: list[Record] | None = None) -> Call:
+        return Call.of(operation, self.backend.stream, self.backend.name, records)
+
+    def _publish(self, event: Event, call: Call | None) -> PublishReceipt:
         preparer = self._preparer
-        try:
-            event, record = preparer.prepare(event, preparer.active())
-        except EventwireError as exc:
-            preparer.failed(event if isinstance(event, Event) else None, exc)
-            raise
+        event, record = preparer.prepare_one(event)
+        if call is not None:
+            call.records, call.user_records, call.user_bytes = (record,), (1,), (record.size,)
         try:
             receipt = self.backend.publish(record)
         except BackendError as exc:
             preparer.failed(event, exc, record, 1)
             raise
-        if self._hooks.eventwire_after_publish.get_hookimpls():
-            self._hooks.eventwire_after_publish(event=event, receipt=receipt)
+        preparer.delivered(event, receipt)
         return receipt
 
     def publish_many(self, events: Iterable[Event]) -> list[PublishResult]:
         """Publish events in a batch; one receipt or failure per event, in input order.
 
         Nothing is dropped silently: an event that is invalid, rejected by a plugin
-        or not delivered by the backend comes back as a ``PublishFailure``.
+        or not delivered by the backend comes back as a ``PublishFailure``. The
+        records go to the backend in PutRecords-sized requests when call hooks
+        are implemented (one call each), else all at once for the backend to split.
 
         Raises:
             PublisherClosedError: the publisher is closed.
         """
         self._check_open()
-        events = list(events)
-        results: list[PublishResult | None] = [None] * len(events)
-        ready: list[Event] = []
-        records: list[Record] = []
-        positions: list[int] = []
-        # Which hooks have implementations is read once per batch, not once per event.
-        preparer = self._preparer
-        active = preparer.active()
-        for position, event in enumerate(events):
-            try:
-                prepared, record = preparer.prepare(event, active)
-            except EventwireError as exc:
-                results[position] = preparer.failed(
-                    event if isinstance(event, Event) else None, exc
-                )
-            else:
-                ready.append(prepared)
-                records.append(record)
-                positions.append(position)
-        if records:
-            delivered = self.backend.publish_many(records)
-            if len(delivered) != len(records):
-                raise BackendError(
-                    f"backend {self.backend.name!r} returned {len(delivered)} results for "
-                    f"{len(records)} records; this is a bug in the backend",
-                    backend=self.backend.name,
-                )
-            observe = active.after_publish
-            for position, event, result in zip(positions, ready, delivered, strict=True):
-                results[position] = result
-                if isinstance(result, PublishFailure):
-                    preparer.report(event, result)
-                elif observe:
-                    self._hooks.eventwire_after_publish(event=event, receipt=result)
-        return [result for result in results if result is not None]
+        hooks = self._hooks
+        if not calls.observed(hooks):
+            return self._publish_many(events, observed=False)
+        with calls.observing(hooks, self._call("publish_many")) as call:
+            call.results = self._publish_many(events, observed=True)
+        return list(call.results)
+
+    def _publish_many(self, events: Iterable[Event], *, observed: bool) -> list[PublishResult]:
+        batch = self._preparer.prepare_batch(events)
+        records = batch.records
+        delivered: list[PublishResult] = []
+        backend = self.backend
+        if not observed:
+            # The backend splits into requests itself; only call hooks need them here.
+            delivered = checked_results(backend.name, records, backend.publish_many(records))
+            return self._preparer.settle_batch(batch, delivered)
+        for request in split_requests(records):
+            chunk = [records[i] for i in request]
+            with calls.observing(self._hooks, self._call("put_records", chunk)) as call:
+                call.results = checked_results(backend.name, chunk, backend.publish_many(chunk))
+            delivered += call.results
+        return self._preparer.settle_batch(batch, delivered)
 
     def _check_open(self) -> None:
         if self._closed:
@@ -207,3 +206,20 @@ class Publisher:
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
         return f"<Publisher backend={self.backend.name!r} stream={self.backend.stream!r} {state}>"
+
+
+def checked_results(
+    backend: str, records: list[Record], delivered: list[PublishResult]
+) -> list[PublishResult]:
+    """``delivered``, after checking the backend gave one result per record.
+
+    Raises:
+        BackendError: it did not (a bug in the backend).
+    """
+    if len(delivered) != len(records):
+        raise BackendError(
+            f"backend {backend!r} returned {len(delivered)} results for "
+            f"{len(records)} records; this is a bug in the backend",
+            backend=backend,
+        )
+    return delivered

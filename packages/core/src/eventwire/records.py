@@ -11,6 +11,8 @@ from eventwire.keys import explicit_hash_key_for, partition_key_for
 from eventwire.limits import DEFAULT_MAX_RECORD_SIZE
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from eventwire.errors import BackendError, EventwireError
     from eventwire.events import Event
 
@@ -122,7 +124,11 @@ def failure_from(record: Record, error: BackendError, attempts: int) -> PublishF
 
 
 def record_for(
-    event: Event, *, max_record_size: int = DEFAULT_MAX_RECORD_SIZE, source: str | None = None
+    event: Event,
+    *,
+    max_record_size: int = DEFAULT_MAX_RECORD_SIZE,
+    source: str | None = None,
+    extensions: Mapping[str, object] | None = None,
 ) -> Record:
     """Encode ``event`` into a record, checking its keys and size before it leaves the process.
 
@@ -134,7 +140,7 @@ def record_for(
     """
     event_class = type(event)
     key = partition_key_for(event)
-    data = encode(event, source=source)
+    data = encode(event, source=source, extensions=extensions)
     # A UTF-8 character takes at most 4 bytes: only encode the key when that bound is too big.
     if len(data) + 4 * len(key) > max_record_size:
         size = len(data) + len(key.encode())

@@ -6,8 +6,14 @@ from importlib.metadata import version as _version
 from typing import TYPE_CHECKING, Any
 
 from eventwire_emulator.backend import EmulatorBackend, shared_emulator
+from eventwire_emulator.lambda_events import lambda_events
 from eventwire_emulator.model import FaultInjector, Kinesis, ManualClock, SystemClock
-from eventwire_emulator.reading import StoredRecord, read_events, read_records
+from eventwire_emulator.reading import (
+    StoredRecord,
+    read_events,
+    read_records,
+    stored_kinesis_records,
+)
 from eventwire_emulator.settings import QUOTAS_ENV
 
 if TYPE_CHECKING:
@@ -36,7 +42,9 @@ __all__ = [
     "SystemClock",
     "__version__",
     "client",
+    "lambda_events",
     "read_events",
     "read_records",
     "shared_emulator",
+    "stored_kinesis_records",
 ]

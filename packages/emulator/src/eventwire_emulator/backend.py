@@ -6,7 +6,14 @@ import threading
 from typing import TYPE_CHECKING
 
 from eventwire import BackendError, ConfigurationError, PublisherClosedError, PublishReceipt
-from eventwire.backends import Backend, ShardInfo, failure_from, split_requests
+from eventwire.backends import (
+    AsyncBackend,
+    Backend,
+    InlineAsyncBackend,
+    ShardInfo,
+    failure_from,
+    split_requests,
+)
 from eventwire_emulator.model import (
     InvalidArgument,
     Kinesis,
@@ -164,6 +171,14 @@ class EmulatorBackend(Backend):
                 error = self._error(failure, "kinesis:PutRecords")
                 results.append(failure_from(record, error, attempts=1))
         return results
+
+    def async_backend(self) -> AsyncBackend:
+        """The asyncio twin: the same model and stream, called on the event loop, no sockets.
+
+        The model answers in microseconds, so calls run inline; injected latency
+        (``FaultInjector.add_latency``) holds the loop for as long as it lasts.
+        """
+        return InlineAsyncBackend(self)
 
     def close(self) -> None:
         """Refuse further records; the emulator and its streams stay as they are."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
-from eventwire import Event, EventRegistry, Publisher, default_registry
+from eventwire import AsyncPublisher, Event, EventRegistry, Publisher, default_registry
 from eventwire.backends import make_plugin_manager
 from eventwire_emulator.backend import EmulatorBackend
 from eventwire_emulator.model import Kinesis, ManualClock
@@ -56,6 +57,20 @@ def emulator_publisher(kinesis_emulator: Kinesis) -> Iterator[Publisher]:
     backend = EmulatorBackend(kinesis_emulator, stream=TEST_STREAM)
     with Publisher(backend, source="test", plugin_manager=make_plugin_manager()) as publisher:
         yield publisher
+
+
+@pytest.fixture
+def emulator_async_publisher(kinesis_emulator: Kinesis) -> Iterator[AsyncPublisher]:
+    """An ``AsyncPublisher`` (source ``"test"``) writing to ``test-stream`` on ``kinesis_emulator``.
+
+    In-process, no sockets: the emulator backend's async twin calls the model on
+    the event loop. A plain fixture that needs no loop to build, so it works
+    alike under pytest-asyncio and anyio.
+    """
+    backend = EmulatorBackend(kinesis_emulator, stream=TEST_STREAM)
+    publisher = AsyncPublisher(backend, source="test", plugin_manager=make_plugin_manager())
+    yield publisher
+    asyncio.run(publisher.aclose())
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from eventwire.backends import deaggregate
 
 if TYPE_CHECKING:
     from eventwire import Event, EventRegistry
-    from eventwire_emulator.model import Kinesis
+    from eventwire_emulator.model import Kinesis, Record
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +38,17 @@ def read_records(kinesis: Kinesis, stream: str) -> list[StoredRecord]:
         return _read_records(kinesis, stream)
 
 
-def _read_records(kinesis: Kinesis, stream: str) -> list[StoredRecord]:
-    records: list[StoredRecord] = []
+def stored_kinesis_records(kinesis: Kinesis, stream: str) -> list[tuple[str, Record]]:
+    """Every retained Kinesis record of ``stream`` as stored (aggregates whole), with its shard.
+
+    Same order as ``read_records``; an observation, like it.
+    """
+    with kinesis.observing():
+        return _walk(kinesis, stream)
+
+
+def _walk(kinesis: Kinesis, stream: str) -> list[tuple[str, Record]]:
+    found: list[tuple[str, Record]] = []
     listing = kinesis.list_shards(stream)
     shards = list(listing.shards)
     while listing.next_token is not None:
@@ -49,22 +58,26 @@ def _read_records(kinesis: Kinesis, stream: str) -> list[StoredRecord]:
         iterator: str | None = kinesis.get_shard_iterator(stream, shard.shard_id, "TRIM_HORIZON")
         while iterator is not None:
             page = kinesis.get_records(iterator, limit=10_000)
-            records.extend(
-                StoredRecord(
-                    shard.shard_id,
-                    record.sequence_number,
-                    user.partition_key,
-                    user.data,
-                    record.approximate_arrival_timestamp,
-                    user.sub_sequence_number,
-                )
-                for record in page.records
-                for user in deaggregate(record.data, record.partition_key)
-            )
+            found.extend((shard.shard_id, record) for record in page.records)
             if not page.records and page.millis_behind_latest == 0:
                 break  # caught up on an open shard: nothing more to read now
             iterator = page.next_shard_iterator
-    return records
+    return found
+
+
+def _read_records(kinesis: Kinesis, stream: str) -> list[StoredRecord]:
+    return [
+        StoredRecord(
+            shard_id,
+            record.sequence_number,
+            user.partition_key,
+            user.data,
+            record.approximate_arrival_timestamp,
+            user.sub_sequence_number,
+        )
+        for shard_id, record in _walk(kinesis, stream)
+        for user in deaggregate(record.data, record.partition_key)
+    ]
 
 
 def read_events(

@@ -11,24 +11,24 @@ from typing import TYPE_CHECKING, Any
 
 from eventwire import (
     ConfigurationError,
-    InvalidRecordError,
     PublisherClosedError,
+    PublishFailure,
     PublishReceipt,
     PublishResult,
 )
-from eventwire.backends import Backend, Record, ShardInfo, failure_from, local_problem
+from eventwire.backends import AsyncBackend, Backend, Record, ShardInfo, failure_from
 from eventwire_kinesis.batch import BatchRun
 from eventwire_kinesis.client import LOCALSTACK_CREDENTIALS, aws_client, localstack_endpoint
-from eventwire_kinesis.errors import BOTO_ERRORS, Target, is_retryable, translate
+from eventwire_kinesis.errors import BOTO_ERRORS, Target, translate
 from eventwire_kinesis.ordering import SequenceChain
 from eventwire_kinesis.retry import Backoff, RetryPolicy, fit_timeouts
 from eventwire_kinesis.settings import KinesisSettings, resolve
+from eventwire_kinesis.single import SingleRecord, unsendable
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
     from mypy_boto3_kinesis.type_defs import PutRecordInputTypeDef
 
-PUT_RECORD = "kinesis:PutRecord"
 LIST_SHARDS = "kinesis:ListShards"
 LOCALSTACK = "localstack"
 
@@ -110,6 +110,9 @@ class KinesisBackend(Backend):
         self._closed = False
         self._lock = threading.Lock()
         self._owns_client = settings.client is None
+        # An async twin builds its own aiobotocore client, like the one built here;
+        # a boto3 client given by the caller has no async equivalent to build.
+        self._async_twin = settings.client is None
         # A client of ours makes one attempt per call within timeouts we know, so the
         # deadline can bound the call; a caller's client is used as given.
         self._attempt_timeout: float | None = None
@@ -139,14 +142,16 @@ class KinesisBackend(Backend):
         """
         return cls(settings=resolve(options, backend=name, environ=environ), name=name, **kwargs)
 
+    def endpoint(self) -> tuple[str | None, tuple[str, str] | None]:
+        """The endpoint URL and access key pair for clients this backend builds."""
+        if self.name == LOCALSTACK:
+            return self.settings.endpoint_url or localstack_endpoint(), LOCALSTACK_CREDENTIALS
+        return self.settings.endpoint_url, None
+
     def _build_client(
         self, settings: KinesisSettings, connect: float, read: float
     ) -> KinesisClient:
-        endpoint_url = settings.endpoint_url
-        credentials = None
-        if self.name == LOCALSTACK:
-            endpoint_url = endpoint_url or localstack_endpoint()
-            credentials = LOCALSTACK_CREDENTIALS
+        endpoint_url, credentials = self.endpoint()
         return aws_client(
             settings.region,
             endpoint_url=endpoint_url,
@@ -179,14 +184,9 @@ class KinesisBackend(Backend):
 
     def _send_one(self, record: Record, attempts: int) -> PublishResult:
         """PutRecord with retries; never raises a BackendError, returns a failure instead."""
-        problem = local_problem(record)
-        if problem is not None:
-            error = InvalidRecordError(
-                f"record of event {record.event_id!r} cannot be sent: {problem}",
-                backend=self.name,
-                stream=self.stream,
-            )
-            return failure_from(record, error, attempts)
+        invalid = unsendable(record, self._target)
+        if invalid is not None:
+            return failure_from(record, invalid, attempts)
         params: PutRecordInputTypeDef = {
             "Data": record.data,
             "PartitionKey": record.partition_key,
@@ -210,32 +210,19 @@ class KinesisBackend(Backend):
     def _put_record(
         self, record: Record, params: PutRecordInputTypeDef, attempts: int
     ) -> PublishResult:
-        backoff = self._backoff()
-        ambiguous = False
+        single = SingleRecord(record, self._target, self._backoff(), attempts)
         while True:
-            attempts += 1
+            single.begin()
             try:
                 response = self.client.put_record(**params)
             except BOTO_ERRORS as exc:
-                error = translate(exc, self._target, action=PUT_RECORD)
-                ambiguous = ambiguous or error.ambiguous
-                if is_retryable(error):
-                    if backoff.can_retry(attempts) and backoff.wait():
-                        continue
-                    note = backoff.why_stopped(attempts)
-                    error = translate(exc, self._target, action=PUT_RECORD, note=note)
-                error.ambiguous = ambiguous
-                error.__cause__ = exc
-                return failure_from(record, error, attempts)
-            return PublishReceipt(
-                record.event_id,
-                self.name,
-                self.stream,
-                response["ShardId"],
-                response["SequenceNumber"],
-                attempts,
-                ambiguous,
-            )
+                outcome = single.failed(exc)
+                if isinstance(outcome, PublishFailure):
+                    return outcome
+                if outcome > 0:
+                    self._sleep(outcome)
+                continue
+            return single.receipt(response)
 
     def publish_many(self, records: Sequence[Record]) -> list[PublishResult]:
         """Send ``records`` with PutRecords; one receipt or failure per record, in input order.
@@ -274,7 +261,53 @@ class KinesisBackend(Backend):
         )
         twin._chain = self._chain  # one chain per stream, so ordered records stay chained
         twin._attempt_timeout = self._attempt_timeout
+        twin._async_twin = self._async_twin
         return twin
+
+    def async_backend(self) -> AsyncBackend | None:
+        """The asyncio twin on aiobotocore: same stream, retry policy, timeouts and chain.
+
+        None (so async callers run this backend in threads) when the caller gave
+        a boto3 client, which the twin could not copy, or aiobotocore is not
+        installed (``pip install 'eventwire-kinesis[aio]'``).
+        """
+        if not self._async_twin:
+            return None
+        try:
+            from eventwire_kinesis.aio import AsyncKinesisBackend
+        except ImportError:
+            return None
+        return AsyncKinesisBackend(self)
+
+    @property
+    def stream_params(self) -> dict[str, Any]:
+        """``StreamName`` or ``StreamARN`` (and ``StreamARN``), as the API calls take them."""
+        return self._stream_params
+
+    @property
+    def target(self) -> Target:
+        """The stream, region and backend name that error messages name."""
+        return self._target
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The monotonic clock of the retry deadline."""
+        return self._clock
+
+    @property
+    def rng(self) -> random.Random:
+        """The random source of the backoff jitter."""
+        return self._rng
+
+    @property
+    def chain(self) -> SequenceChain:
+        """The ordering chain of this stream, shared with twins."""
+        return self._chain
+
+    @property
+    def attempt_timeout(self) -> float | None:
+        """The longest one request of a client built here can take (connect + read)."""
+        return self._attempt_timeout
 
     # -- shards and lifecycle --------------------------------------------------
 
@@ -292,18 +325,7 @@ class KinesisBackend(Backend):
                 page = self.client.list_shards(**params)
             except BOTO_ERRORS as exc:
                 raise translate(exc, self._target, action=LIST_SHARDS) from exc
-            for shard in page["Shards"]:
-                # A closed shard has an ending sequence number and takes no more writes.
-                if "EndingSequenceNumber" in shard["SequenceNumberRange"]:
-                    continue
-                hash_range = shard["HashKeyRange"]
-                found.append(
-                    ShardInfo(
-                        shard["ShardId"],
-                        int(hash_range["StartingHashKey"]),
-                        int(hash_range["EndingHashKey"]),
-                    )
-                )
+            found += open_shards(page)
             token = page.get("NextToken")
             if not token:
                 return sorted(found, key=lambda shard: shard.starting_hash_key)
@@ -321,3 +343,21 @@ class KinesisBackend(Backend):
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
         return f"<KinesisBackend name={self.name!r} stream={self.stream!r} {self.region} {state}>"
+
+
+def open_shards(page: Mapping[str, Any]) -> list[ShardInfo]:
+    """The open shards of one ListShards page (a closed shard takes no more writes)."""
+    found: list[ShardInfo] = []
+    for shard in page["Shards"]:
+        # A closed shard has an ending sequence number.
+        if "EndingSequenceNumber" in shard["SequenceNumberRange"]:
+            continue
+        hash_range = shard["HashKeyRange"]
+        found.append(
+            ShardInfo(
+                shard["ShardId"],
+                int(hash_range["StartingHashKey"]),
+                int(hash_range["EndingHashKey"]),
+            )
+        )
+    return found

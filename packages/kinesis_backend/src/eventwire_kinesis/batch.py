@@ -14,7 +14,7 @@ fails, the records after it fail too, unsent, instead of arriving out of order.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from eventwire import (
@@ -28,7 +28,7 @@ from eventwire import (
     PublishResult,
     StreamNotFoundError,
 )
-from eventwire.backends import Record, failure_from, local_problem, split_requests
+from eventwire.backends import Record, failure_from, split_requests
 from eventwire_kinesis.errors import (
     BOTO_ERRORS,
     RETRYABLE_CODES,
@@ -37,6 +37,7 @@ from eventwire_kinesis.errors import (
     is_retryable,
     translate,
 )
+from eventwire_kinesis.single import unsendable
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
@@ -69,12 +70,12 @@ class BatchRun:
         self,
         records: Sequence[Record],
         *,
-        client: KinesisClient,
+        client: KinesisClient | None,
         stream_params: dict[str, Any],
         target: Target,
         backoff: Backoff,
         chain: SequenceChain,
-        send_one: Callable[[Record, int], PublishResult],
+        send_one: Callable[[Record, int], PublishResult] | None,
     ) -> None:
         self.records = records
         self.client = client
@@ -91,28 +92,35 @@ class BatchRun:
         self.ambiguous: set[int] = set()
         self.requests = 0
         self.failed_keys: dict[str, PublishFailure] = {}
+        self.isolating: list[int] = []
         self.fatal: BackendError | None = None
 
     def run(self) -> list[PublishResult]:
         """Send until every record is delivered or failed; results in input order."""
-        pending: list[int] = []
-        for position, record in enumerate(self.records):
-            problem = local_problem(record)
-            if problem is None:
-                pending.append(position)
-            else:
-                error = InvalidRecordError(
-                    f"record of event {record.event_id!r} cannot be sent: {problem}",
-                    backend=self.target.backend,
-                    stream=self.target.stream,
-                )
-                self.fail(position, error)
+        pending = self.start()
         while pending:
             send, held = self.admit(pending)
             retry: list[int] = []
             for chunk in split_requests(self.records, send):
                 retry.extend(self.send(chunk))
             pending = self.next_round(retry, held)
+        return self.finished()
+
+    # The steps of ``run``, apart from its I/O, so an asyncio driver runs the same rules.
+
+    def start(self) -> list[int]:
+        """Fail the records no stream could take; the positions left to send."""
+        pending: list[int] = []
+        for position, record in enumerate(self.records):
+            invalid = unsendable(record, self.target)
+            if invalid is None:
+                pending.append(position)
+            else:
+                self.fail(position, invalid)
+        return pending
+
+    def finished(self) -> list[PublishResult]:
+        """Every record's result, in input order."""
         return [result for result in self.results if result is not None]
 
     def admit(self, pending: list[int]) -> tuple[list[int], list[int]]:
@@ -132,27 +140,45 @@ class BatchRun:
 
     def send(self, chunk: list[int]) -> list[int]:
         """Send one PutRecords request; return the positions to retry."""
+        client, send_one = self.client, self.send_one
+        if client is None or send_one is None:
+            raise TypeError("BatchRun.send needs a client and send_one; async callers drive it")
+        request = self.request(chunk)
+        if request is None:
+            return []
+        try:
+            response = client.put_records(**request)
+        except BOTO_ERRORS as exc:
+            retry = self.request_failed(chunk, exc)
+        else:
+            retry = self.answered(chunk, response)
+        while (position := self.next_isolated()) is not None:
+            self.isolated(position, send_one(self.records[position], self.attempts[position]))
+        return retry
+
+    def request(self, chunk: list[int]) -> dict[str, Any] | None:
+        """The PutRecords parameters for ``chunk``, or None when it must not be sent."""
         if self.fatal is not None:
             for position in chunk:
                 self.fail(position, self.fatal)
-            return []
+            return None
         if self.requests and not self.backoff.can_send():
             # Earlier requests of this call used up its deadline: fail the rest unsent.
             error = self.deadline_error()
             for position in chunk:
                 self.fail(position, error)
-            return []
+            return None
         self.requests += 1
         records = self.records
         attempts = self.attempts
         for position in chunk:
             attempts[position] += 1
-        try:
-            response = self.client.put_records(
-                Records=[entry(records[position]) for position in chunk], **self.stream_params
-            )
-        except BOTO_ERRORS as exc:
-            return self.request_failed(chunk, exc)
+        return {"Records": [entry(records[position]) for position in chunk], **self.stream_params}
+
+    def answered(self, chunk: list[int], response: Mapping[str, Any]) -> list[int]:
+        """Settle the entries of a PutRecords answer; return the positions to retry."""
+        records = self.records
+        attempts = self.attempts
         retry: list[int] = []
         backend, stream = self.target.backend, self.target.stream
         ambiguous = self.ambiguous
@@ -197,36 +223,62 @@ class BatchRun:
         if isinstance(error, InvalidRecordError) and len(chunk) > 1:
             # The service rejects a whole request for one bad entry (say, above the
             # stream's maximum record size): send them one by one to find it.
-            for position in chunk:
-                self.isolate(position)
+            self.isolating.extend(chunk)
             return []
         for position in chunk:
             self.fail(position, error)
         return []
 
-    def isolate(self, position: int) -> None:
-        """Send one record of a rejected request on its own with PutRecord."""
-        record = self.records[position]
-        if record.ordered and record.partition_key in self.failed_keys:
+    def next_isolated(self) -> int | None:
+        """The next record of a rejected request to send on its own with PutRecord, if any.
+
+        One at a time, as an ordered record's fate depends on its predecessor's:
+        one whose key already failed is failed here instead, unsent.
+        """
+        while self.isolating:
+            position = self.isolating.pop(0)
+            record = self.records[position]
+            if not (record.ordered and record.partition_key in self.failed_keys):
+                return position
             self.block(position)
-            return
-        result = self.send_one(record, self.attempts[position])
+        return None
+
+    def isolated(self, position: int, result: PublishResult) -> None:
+        """Keep the PutRecord result of an isolated record."""
+        record = self.records[position]
         self.results[position] = result
         if isinstance(result, PublishFailure) and record.ordered:
             self.failed_keys.setdefault(record.partition_key, result)
 
     def next_round(self, retry: list[int], held: list[int]) -> list[int]:
         """Decide what the next round sends: retries still in budget plus held records."""
+        keep = self.retryable(retry)
+        if keep:
+            delay = self.backoff.next_delay()
+            if delay is None:
+                keep = self.give_up_all(keep)
+            elif delay > 0:
+                self.backoff.sleep(delay)
+        return self.pending(keep, held)
+
+    def retryable(self, retry: list[int]) -> list[int]:
+        """The positions in ``retry`` still within budget; the others fail now."""
         keep: list[int] = []
         for position in retry:
             if self.fatal is not None or not self.backoff.can_retry(self.attempts[position]):
                 self.give_up(position)
             else:
                 keep.append(position)
-        if keep and not self.backoff.wait():
-            for position in keep:
-                self.give_up(position)
-            keep = []
+        return keep
+
+    def give_up_all(self, positions: list[int]) -> list[int]:
+        """Fail ``positions`` whose next round could not end in time; nothing is left."""
+        for position in positions:
+            self.give_up(position)
+        return []
+
+    def pending(self, keep: list[int], held: list[int]) -> list[int]:
+        """What the next round sends: kept retries and held records, in input order."""
         pending: list[int] = []
         for position in sorted(keep + held):
             record = self.records[position]

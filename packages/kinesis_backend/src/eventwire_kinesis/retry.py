@@ -99,13 +99,21 @@ class Backoff:
 
     def wait(self) -> bool:
         """Sleep before the next retry round; False (no sleep) if that round could not finish."""
-        self.rounds += 1
-        delay = self.rng.uniform(0.0, self.policy.cap(self.rounds))
-        if not self.can_send(after=delay):
+        delay = self.next_delay()
+        if delay is None:
             return False
         if delay > 0:
             self.sleep(delay)
         return True
+
+    def next_delay(self) -> float | None:
+        """The backoff before the next retry round, or None if that round could not finish.
+
+        ``wait`` sleeps it with ``sleep``; an asyncio caller awaits it instead.
+        """
+        self.rounds += 1
+        delay = self.rng.uniform(0.0, self.policy.cap(self.rounds))
+        return delay if self.can_send(after=delay) else None
 
     def why_stopped(self, attempts: int) -> str:
         """Explain, for a failure message, why a record is not retried any more."""

@@ -37,9 +37,11 @@ class AsyncProducer:
 
     Same batching, pacing, ordering and failure rules as ``Producer``. Use it
     from one event loop; it starts its sender task on first use and stops it on
-    ``close`` (or leaving ``async with``). The backend's blocking calls run in
-    the loop's default executor unless ``offload=False``, which suits in-memory
-    backends and deterministic tests.
+    ``close`` (or leaving ``async with``). A backend with a native async twin
+    (``Backend.async_backend()``: the Kinesis backend on aiobotocore, the
+    emulator, the recorder) is called on the event loop, a request per task;
+    a sync-only backend's blocking calls run in the loop's default executor.
+    ``offload=False`` sends one request at a time, inline, for deterministic tests.
 
     Args:
         backend: a backend instance or name, as for ``Publisher``.
@@ -52,7 +54,9 @@ class AsyncProducer:
         clock: where time comes from (default: ``time.monotonic``).
         sleep: how the sender waits (default ``asyncio.sleep``); with a manual clock
             pass one that advances it, e.g. ``clock.advance(s)`` then ``asyncio.sleep(0)``.
-        offload: run backend calls in a thread so the loop never blocks on I/O.
+        offload: send requests concurrently, each in its own task (a sync-only backend's
+            calls then run in threads; a native async twin needs none); False sends one
+            request at a time, inline, for deterministic tests.
         spool: a directory for a disk spool, as for ``Producer``: ``await publish``
             returns once the record is committed. The spooled records are then sent
             by a threaded ``Producer`` on that spool (the commit waits in the
@@ -102,6 +106,9 @@ class AsyncProducer:
         self._clock = self._core.clock
         self._sleep = sleep or asyncio.sleep
         self._offload = offload
+        # The single-attempt sender's native twin, if the backend has one: no threads then.
+        # A spooled producer sends from its threaded Producer, which needs none.
+        self._native = None if self._spooled is not None else self._core.sender.async_backend()
         self._wake: asyncio.Event | None = None
         self._changed: asyncio.Condition | None = None
         self._task: asyncio.Task[None] | None = None
@@ -198,7 +205,10 @@ class AsyncProducer:
                 await self._hand_out(expired, now)
                 continue
             if engine.start_refresh():
-                shards = await self._call(core.read_shards)
+                if self._native is not None:
+                    shards = await core.read_shards_async(self._native)
+                else:
+                    shards = await self._call(core.read_shards)
                 core.apply_shards(shards, clock.now())
                 continue
             got = engine.take(now, self._closing or self._flushing > 0)
@@ -221,7 +231,10 @@ class AsyncProducer:
 
     async def _send(self, batch: Batch) -> None:
         core = self._core
-        outcome = await self._call(functools.partial(core.send, batch))
+        if self._native is not None:
+            outcome = await core.send_async(batch, self._native)
+        else:
+            outcome = await self._call(functools.partial(core.send, batch))
         if self._aborted:
             return  # close() already handed these records back as ambiguous
         now = self._clock.now()
@@ -318,6 +331,8 @@ class AsyncProducer:
         _resolve(resolved)
         self._core.announce(resolved, now)
         await self._notify()
+        if self._native is not None:
+            await self._native.aclose()
         self._core.publisher.close()
         return [failure for _, failure in resolved if isinstance(failure, PublishFailure)]
 

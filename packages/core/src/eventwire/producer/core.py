@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from eventwire import calls
+from eventwire.calls import Call
 from eventwire.errors import BackendError, DeliveryError, EventwireError, RecordTooLargeError
 from eventwire.events import Event
 from eventwire.producer.clock import MonotonicClock
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
 
     import pluggy
 
+    from eventwire.async_backend import AsyncBackend
     from eventwire.backend import Backend
     from eventwire.producer.clock import Clock
     from eventwire.producer.engine import Resolved
@@ -88,14 +91,63 @@ class ProducerCore:
 
     def send(self, batch: Batch) -> list[PublishResult] | EventwireError:
         """Send one request; its per-record results, or the error that failed it whole."""
-        self.metrics.batch(batch)
+        call = self._begin(batch)
         try:
-            results = self.sender.publish_many(batch.records)
-        except EventwireError as exc:
-            return exc
+            results: list[PublishResult] | Exception = self.sender.publish_many(batch.records)
         except Exception as exc:
+            results = exc
+        return self._end(batch, call, results)
+
+    async def send_async(
+        self, batch: Batch, sender: AsyncBackend
+    ) -> list[PublishResult] | EventwireError:
+        """``send`` through ``sender``, the sender's async twin, on the event loop."""
+        call = self._begin(batch)
+        try:
+            results: list[PublishResult] | Exception = await sender.publish_many(batch.records)
+        except Exception as exc:
+            results = exc
+        return self._end(batch, call, results)
+
+    def _begin(self, batch: Batch) -> Call | None:
+        self.metrics.batch(batch)
+        if not calls.observed(self.hooks):
+            return None
+        now = self.clock.now()
+        shards = {name for name in batch.shards if name is not None}
+        call = Call(
+            "put_records",
+            self.backend.stream,
+            self.backend.name,
+            batch.records,
+            [len(group) for group in batch.groups],
+            [sum(item.size for item in group) for group in batch.groups],
+            [now - item.published_at for group in batch.groups for item in group],
+            [item.attempts for group in batch.groups for item in group],
+            shard_id=shards.pop() if len(shards) == 1 else None,
+            producer=True,
+        )
+        return calls.start(self.hooks, call)
+
+    def _end(
+        self, batch: Batch, call: Call | None, results: list[PublishResult] | Exception
+    ) -> list[PublishResult] | EventwireError:
+        outcome = self._outcome(batch, results)
+        if call is not None:
+            if isinstance(outcome, EventwireError):
+                calls.finish(self.hooks, call, error=outcome)
+            else:
+                calls.finish(self.hooks, call, outcome)
+        return outcome
+
+    def _outcome(
+        self, batch: Batch, results: list[PublishResult] | Exception
+    ) -> list[PublishResult] | EventwireError:
+        if isinstance(results, EventwireError):
+            return results
+        if isinstance(results, Exception):
             return DeliveryError(
-                f"backend {self.backend.name!r} raised {exc!r}; this is a bug in the backend",
+                f"backend {self.backend.name!r} raised {results!r}; this is a bug in the backend",
                 backend=self.backend.name,
                 stream=self.backend.stream,
             )
@@ -112,6 +164,15 @@ class ProducerCore:
         """The backend's open shards, None if it has none, or the error reading them."""
         try:
             return self.sender.shards()
+        except BackendError as exc:
+            return exc
+
+    async def read_shards_async(
+        self, sender: AsyncBackend
+    ) -> list[ShardInfo] | BackendError | None:
+        """``read_shards`` through the sender's async twin."""
+        try:
+            return await sender.shards()
         except BackendError as exc:
             return exc
 

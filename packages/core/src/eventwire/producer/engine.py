@@ -389,6 +389,8 @@ class Engine:
                 resolved.append((item, self._timed_out(item, "its record TTL ran out")))
             if not queue:
                 del self.queues[name]
+        # Settled here, not in a request's outcome: count them, as ProducerStats promises.
+        self.stats.failed_records += len(resolved)
         self._release(item for item, _ in resolved)
         return resolved
 

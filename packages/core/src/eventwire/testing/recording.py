@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from eventwire.async_backend import AsyncBackend, InlineAsyncBackend
 from eventwire.backend import Backend
 from eventwire.errors import BackendError, ConfigurationError, PublisherClosedError
 from eventwire.records import PublishReceipt, Record
@@ -78,6 +79,10 @@ class RecordingBackend(Backend):
         with self._lock:
             self.records.clear()
             self._failures.clear()
+
+    def async_backend(self) -> AsyncBackend:
+        """The asyncio twin: the same records, kept on the event loop without threads."""
+        return InlineAsyncBackend(self)
 
     def close(self) -> None:
         """Refuse further records; the kept ones stay readable."""
