@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
     import pluggy
 
-    from eventwire.producer.engine import Batch, Pending, Resolved
+    from eventwire.producer.items import Batch, Pending, Resolved
 
 
 class Metrics:

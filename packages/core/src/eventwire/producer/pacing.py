@@ -95,10 +95,18 @@ class WriteWindow:
         self.flying_records += records
         self.flying_bytes += nbytes
 
-    def landed(self, records: int, nbytes: int, now: float) -> None:
-        """The answer for records sent earlier arrived at ``now``."""
+    def landed(self, records: int, nbytes: int, now: float, admitted: bool = True) -> None:
+        """The answer for records sent earlier arrived at ``now``.
+
+        Records the service refused (``admitted`` false) leave the window at once:
+        they took none of its quota, and their retry should not wait for them.
+        """
         self.flying_records -= records
         self.flying_bytes -= nbytes
+        if not admitted:
+            self.records -= records
+            self.bytes -= nbytes
+            return
         landed = self._landed
         if landed and landed[-1][0] == now:
             _, old_records, old_bytes = landed[-1]
@@ -243,9 +251,9 @@ class ShardPacer:
         self.bytes.tokens -= size
         self.window.sent(1, size)
 
-    def landed(self, records: int, nbytes: int, now: float) -> None:
+    def landed(self, records: int, nbytes: int, now: float, admitted: bool = True) -> None:
         """The answer for ``records`` sent earlier (``nbytes`` in all) arrived at ``now``."""
-        self.window.landed(records, nbytes, now)
+        self.window.landed(records, nbytes, now, admitted)
 
     def wait_for(self, records: int, nbytes: int, head: int, now: float) -> float:
         """Seconds until ``ready`` may turn true (an answer may make room sooner)."""

@@ -17,7 +17,7 @@ from eventwire.aggregation import Aggregator
 if TYPE_CHECKING:
     from collections import deque
 
-    from eventwire.producer.engine import Batch, Pending
+    from eventwire.producer.items import Batch, Pending
     from eventwire.producer.pacing import ShardPacer
 
 

@@ -42,6 +42,8 @@ class ProducerSettings:
             ``DeliveryTimeoutError``; None retries until ``close``.
         retry_base: first pause, in seconds, after a retryable error (doubles while errors repeat).
         retry_cap: longest such pause.
+        exit_timeout: seconds a ``Producer`` still open at interpreter exit is given to
+            deliver what it holds (it is closed then; what is left is logged as lost).
     """
 
     linger: float = 0.05
@@ -59,6 +61,7 @@ class ProducerSettings:
     record_ttl: float | None = None
     retry_base: float = 0.1
     retry_cap: float = 5.0
+    exit_timeout: float = 30.0
 
     def __post_init__(self) -> None:
         problems = []
@@ -87,5 +90,7 @@ class ProducerSettings:
             problems.append(
                 f"need 0 < retry_base <= retry_cap, got {self.retry_base} and {self.retry_cap}"
             )
+        if self.exit_timeout < 0:
+            problems.append(f"exit_timeout must not be negative, got {self.exit_timeout}")
         if problems:
             raise ConfigurationError("invalid producer settings: " + "; ".join(problems))
