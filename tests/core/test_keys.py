@@ -8,14 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from eventwire import (
-    Event,
-    InvalidHashKeyError,
-    InvalidPartitionKeyError,
-    check_hash_key,
-    check_partition_key,
-    record_for,
-)
+from eventwire import Event, InvalidHashKeyError, InvalidPartitionKeyError
+from eventwire.backends import check_hash_key, check_partition_key, record_for
 
 from .sample_events import OrderPlaced, PersonCreated, Routed
 

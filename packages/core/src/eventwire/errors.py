@@ -38,6 +38,19 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 
+PREVIEW_LENGTH = 60
+"""Errors show at most about this many characters of a user's value."""
+
+
+def preview(value: object, limit: int = PREVIEW_LENGTH) -> str:
+    """``repr(value)``, shortened to about ``limit`` characters for an error message."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    length = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return f"{text[: limit - 3]}...{length}"
+
+
 class EventwireError(Exception):
     """Root of every error eventwire raises on purpose."""
 
@@ -77,7 +90,7 @@ class InvalidPartitionKeyError(InvalidEventError):
     def __init__(self, event_type: str, value: object, reason: str) -> None:
         self.value = value
         super().__init__(
-            f"event {event_type!r}: invalid partition key {value!r}: {reason}",
+            f"event {event_type!r}: invalid partition key {preview(value)}: {reason}",
             event_type=event_type,
         )
 
@@ -88,7 +101,7 @@ class InvalidHashKeyError(InvalidEventError):
     def __init__(self, event_type: str, value: object) -> None:
         self.value = value
         super().__init__(
-            f"event {event_type!r}: invalid explicit hash key {value!r}: "
+            f"event {event_type!r}: invalid explicit hash key {preview(value)}: "
             "it must be a decimal integer between 0 and 2**128 - 1 "
             "(340282366920938463463374607431768211455)",
             event_type=event_type,
@@ -123,11 +136,11 @@ class UnknownEventTypeError(DecodeError, LookupError):
     def __init__(self, event_type: str, known: Iterable[str]) -> None:
         self.event_type = event_type
         self.known = tuple(sorted(known))
-        preview = ", ".join(self.known[:10]) or "none"
+        listed = ", ".join(preview(name) for name in self.known[:10]) or "none"
         more = f" and {len(self.known) - 10} more" if len(self.known) > 10 else ""
         super().__init__(
-            f"no event class is registered for type {event_type!r} "
-            f"(registered: {preview}{more}); register it with registry.register(EventClass)"
+            f"no event class is registered for type {preview(event_type)} "
+            f"(registered: {listed}{more}); register it with registry.register(EventClass)"
         )
 
 

@@ -10,18 +10,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from eventwire import (
-    Backend,
     ConfigurationError,
     InvalidRecordError,
     PublisherClosedError,
     PublishReceipt,
     PublishResult,
-    Record,
-    ShardInfo,
-    failure_from,
 )
+from eventwire.backends import Backend, Record, ShardInfo, failure_from, local_problem
 from eventwire_kinesis.batch import BatchRun
-from eventwire_kinesis.batching import local_problem
 from eventwire_kinesis.client import LOCALSTACK_CREDENTIALS, aws_client, localstack_endpoint
 from eventwire_kinesis.errors import BOTO_ERRORS, RETRYABLE_CODES, Target, translate
 from eventwire_kinesis.ordering import SequenceChain

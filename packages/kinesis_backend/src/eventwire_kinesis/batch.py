@@ -24,11 +24,9 @@ from eventwire import (
     PublishFailure,
     PublishReceipt,
     PublishResult,
-    Record,
     StreamNotFoundError,
-    failure_from,
 )
-from eventwire_kinesis.batching import chunks, local_problem
+from eventwire.backends import Record, failure_from, local_problem, split_requests
 from eventwire_kinesis.errors import (
     BOTO_ERRORS,
     RETRYABLE_CODES,
@@ -105,7 +103,7 @@ class BatchRun:
         while pending:
             send, held = self.admit(pending)
             retry: list[int] = []
-            for chunk in chunks(send, self.records):
+            for chunk in split_requests(self.records, send):
                 retry.extend(self.send(chunk))
             pending = self.next_round(retry, held)
         return [result for result in self.results if result is not None]

@@ -35,14 +35,13 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from eventwire import (
-    RETRYABLE_AWS_CODES,
     BackendConnectionError,
     BackendError,
     DeliveryError,
     InvalidRecordError,
     PermissionDeniedError,
-    error_for_aws_code,
 )
+from eventwire.backends import RETRYABLE_AWS_CODES, error_for_aws_code
 
 BACKEND = "kinesis"
 
