@@ -15,7 +15,6 @@ import pytest
 
 from eventwire import (
     AsyncProducer,
-    Backend,
     BackendConnectionError,
     DeliveryError,
     DeliveryTimeoutError,
@@ -24,13 +23,11 @@ from eventwire import (
     ProducerSettings,
     PublishFailure,
     PublishReceipt,
-    Record,
     ThrottledError,
-    error_for_aws_code,
     hookimpl,
 )
+from eventwire.backends import Backend, Record, ShardInfo, error_for_aws_code
 from eventwire.producer import ManualClock
-from eventwire.records import ShardInfo
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -103,10 +100,11 @@ def _manual(backend: Backend, clock: ManualClock, **settings: object) -> Produce
 class TestLargeRecords:
     """A record over batch_bytes but within max_record_size goes out, alone, without spinning."""
 
-    def test_producer_sends_it(self) -> None:
+    @pytest.mark.parametrize("aggregate", [False, True])
+    def test_producer_sends_it(self, aggregate: bool) -> None:
         """6 MiB on a 10 MiB stream is delivered at once, between small records, in order."""
         backend, clock = ScriptedBackend(), ManualClock()
-        producer = _manual(backend, clock, pace=False)
+        producer = _manual(backend, clock, pace=False, aggregate=aggregate)
         sizes = [10, 6 * MiB, 10]
         futures = [producer.publish_record(Record(b"x" * n, "k")) for n in sizes]
         assert producer.flush(timeout=5.0)
@@ -308,7 +306,8 @@ class TestPartialFailure:
 
 _EXIT_SCRIPT = """
 import sys, time
-from eventwire import Backend, Producer, ProducerSettings, PublishReceipt, Record, ThrottledError
+from eventwire import Producer, ProducerSettings, PublishReceipt, ThrottledError
+from eventwire.backends import Backend, Record
 
 class FileBackend(Backend):
     name, stream = "file", "s"

@@ -133,7 +133,8 @@ def eventwire_producer_batch(stream: str, records: int, user_records: int, fill:
         stream: the stream the producer writes to.
         records: Kinesis records in the request (an aggregated record counts once).
         user_records: user records they carry.
-        fill: how full the request is, 0 to 1: the larger of records/500 and bytes/5 MiB.
+        fill: how full the request is, 0 to 1: the larger of records/500 and bytes/10 MiB
+            (the PutRecords limits).
     """
 
 

@@ -12,17 +12,22 @@ tenths of a second, so a sender held up (a garbage-collector pause, a slow
 answer) catches up afterwards, still within the window. A busy shard gets a
 new request once a twentieth of a second's quota is ready, so requests are
 few and full.
+
+Large records: a shard bursts to take a record of up to 10 MiB and then
+repays it, refilling continuously at 1 MiB/s ("Handle large records",
+https://docs.aws.amazon.com/streams/latest/dev/large-records.html). The byte
+bucket models that burst the same way: a record larger than the bucket goes
+once the bucket is full (and the window is empty) and leaves it in debt, so
+nothing more goes to the shard until the debt is repaid at the quota's rate.
+The service's bucket holds a whole second's quota and this one less, so
+when this one is full again the service's is too.
 """
 
 from __future__ import annotations
 
 from collections import deque
 
-SHARD_RECORDS_PER_SECOND = 1000
-"""Kinesis's write quota per shard: records per second."""
-
-SHARD_BYTES_PER_SECOND = 1024 * 1024
-"""Kinesis's write quota per shard: bytes (data plus partition key) per second."""
+from eventwire.limits import SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND
 
 BURST = 0.3
 """The smoothing bucket holds this fraction of a second's quota."""
@@ -38,7 +43,8 @@ class TokenBucket:
     """Tokens refill at ``rate`` per second up to ``capacity``; not thread-safe.
 
     A cost larger than the capacity is allowed once the bucket is full and
-    leaves it in debt, so one large record never waits forever.
+    leaves it in debt (a large record's burst, repaid at ``rate``), so one
+    large record never waits forever.
     """
 
     __slots__ = ("_updated", "capacity", "rate", "tokens")
@@ -154,14 +160,16 @@ class ShardPacer:
     def __init__(self, now: float, utilization: float) -> None:
         self.utilization = utilization
         self.records = TokenBucket(
-            SHARD_RECORDS_PER_SECOND * utilization, SHARD_RECORDS_PER_SECOND * BURST, now
+            SHARD_WRITE_RECORDS_PER_SECOND * utilization,
+            SHARD_WRITE_RECORDS_PER_SECOND * BURST,
+            now,
         )
         self.bytes = TokenBucket(
-            SHARD_BYTES_PER_SECOND * utilization, SHARD_BYTES_PER_SECOND * BURST, now
+            SHARD_WRITE_BYTES_PER_SECOND * utilization, SHARD_WRITE_BYTES_PER_SECOND * BURST, now
         )
         self.window = WriteWindow()
-        self.limit_records = SHARD_RECORDS_PER_SECOND * utilization
-        self.limit_bytes = SHARD_BYTES_PER_SECOND * utilization
+        self.limit_records = SHARD_WRITE_RECORDS_PER_SECOND * utilization
+        self.limit_bytes = SHARD_WRITE_BYTES_PER_SECOND * utilization
         self.paused_until = 0.0
         self.retry_delay = 0.0
         self._factor = 1.0
@@ -176,10 +184,10 @@ class ShardPacer:
     def _set_factor(self, factor: float) -> None:
         self._factor = factor
         share = self.utilization * factor
-        self.limit_records = SHARD_RECORDS_PER_SECOND * share
-        self.limit_bytes = SHARD_BYTES_PER_SECOND * share
-        self.records.rate = SHARD_RECORDS_PER_SECOND * share
-        self.bytes.rate = SHARD_BYTES_PER_SECOND * share
+        self.limit_records = SHARD_WRITE_RECORDS_PER_SECOND * share
+        self.limit_bytes = SHARD_WRITE_BYTES_PER_SECOND * share
+        self.records.rate = SHARD_WRITE_RECORDS_PER_SECOND * share
+        self.bytes.rate = SHARD_WRITE_BYTES_PER_SECOND * share
 
     def room(self, now: float) -> float:
         """Bytes one more record may carry at ``now`` (0 while paused or out of records)."""
@@ -218,8 +226,8 @@ class ShardPacer:
         the window's limit needs an empty window). The window frees room in the
         chunks it was filled with, so waiting for more would leave a gap unused.
         """
-        want_records = max(1.0, min(records, SHARD_RECORDS_PER_SECOND * STEP))
-        step = min(nbytes, SHARD_BYTES_PER_SECOND * STEP)
+        want_records = max(1.0, min(records, SHARD_WRITE_RECORDS_PER_SECOND * STEP))
+        step = min(nbytes, SHARD_WRITE_BYTES_PER_SECOND * STEP)
         want_bytes = max(step, min(head, self.bytes.capacity))
         return want_records, want_bytes, min(head, self.limit_bytes)
 
