@@ -28,6 +28,7 @@ from eventwire import (
 )
 from eventwire.backends import Backend, Record, ShardInfo, error_for_aws_code
 from eventwire.producer import ManualClock
+from eventwire.producer.pacing import ShardPacer
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -294,6 +295,15 @@ class TestPartialFailure:
             ScriptedBackend(lambda record: _throttled() if rng.random() < 0.05 else None), 10_000
         )
         assert faulty <= clean * 1.25, (clean, faulty)
+
+    def test_pacer_slows_for_real_throttling_only(self) -> None:
+        """Stray throttled entries leave the pace alone; a throttled request halves it."""
+        pacer = ShardPacer(0.0, 1.0)
+        for _ in range(40):
+            pacer.answered(50, 2, 0.0)  # 4% of the entries, request after request
+        assert 1000 == pacer.limit_records
+        pacer.answered(100, 100, 0.0)  # over the quota: the whole request refused
+        assert 500 == pacer.limit_records
 
     def test_one_whole_call_failure(self) -> None:
         """One failed request costs a retry pause, not a second run."""

@@ -453,9 +453,7 @@ class Engine:
                 continue
             if delivered:
                 pacer.succeeded()
-            # Throttled beyond a stray entry or two: the shard is over its quota.
-            if throttled and throttled * 4 >= records:
-                pacer.throttled(now)
+            pacer.answered(records, throttled, now)
             if failed and not delivered:
                 pacer.failed(now, settings.retry_base, settings.retry_cap)
         if delivered_any:

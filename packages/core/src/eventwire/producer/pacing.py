@@ -146,6 +146,7 @@ class ShardPacer:
 
     __slots__ = (
         "_factor",
+        "_throttling",
         "_updated",
         "bytes",
         "limit_bytes",
@@ -173,6 +174,7 @@ class ShardPacer:
         self.paused_until = 0.0
         self.retry_delay = 0.0
         self._factor = 1.0
+        self._throttling = 0.0  # share of recent entries throttled, over about 100 entries
         self._updated = now
 
     def _update(self, now: float) -> None:
@@ -260,8 +262,15 @@ class ShardPacer:
         self.window.sent(1, size)
 
     def landed(self, records: int, nbytes: int, now: float, admitted: bool = True) -> None:
-        """The answer for ``records`` sent earlier (``nbytes`` in all) arrived at ``now``."""
+        """The answer for ``records`` sent earlier (``nbytes`` in all) arrived at ``now``.
+
+        Records the service refused took none of its quota: they leave the
+        window and their tokens go back, so their retry costs what it should.
+        """
         self.window.landed(records, nbytes, now, admitted)
+        if not admitted:
+            self.records.tokens = min(self.records.capacity, self.records.tokens + records)
+            self.bytes.tokens = min(self.bytes.capacity, self.bytes.tokens + nbytes)
 
     def wait_for(self, records: int, nbytes: int, head: int, now: float) -> float:
         """Seconds until ``ready`` may turn true (an answer may make room sooner)."""
@@ -273,6 +282,22 @@ class ShardPacer:
             self.bytes.wait_for(want_bytes, now),
             self.window.wait_for(1, window_bytes, self.limit_records, self.limit_bytes, now),
         )
+
+    def answered(self, records: int, throttled: int, now: float) -> None:
+        """``throttled`` of the ``records`` of a request's answer for this shard were throttled.
+
+        The shard slows down once about a quarter of its recent entries (some
+        hundred) were throttled: a shard over its quota throttles most of a
+        request, while a stray throttled entry (another writer's burst, a hot
+        partition for a moment) is only retried, without holding the shard back.
+        """
+        if records <= 0:
+            return
+        weight = min(1.0, records / 100)
+        self._throttling += weight * (throttled / records - self._throttling)
+        if self._throttling >= 0.25:
+            self._throttling = 0.0  # the evidence is spent on this slowdown
+            self.throttled(now)
 
     def throttled(self, now: float) -> None:
         """The shard was throttled: empty the buckets and halve the rate (not below 1/20th)."""
