@@ -32,7 +32,7 @@ exactly one boundary, so callers never catch a botocore type.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -187,6 +187,9 @@ class BackendError(EventwireError):
         stream: the stream it was writing to, when known.
         code: the service's error code (for Kinesis, the AWS error code), when known.
         shard_id: the shard the failure concerns (a throttled shard, say), when known.
+        ambiguous: a request carrying the record may have been applied even so (its
+            answer was lost: a read time-out, a connection reset, a 5xx), so the
+            stream may hold the record although this error says it failed.
     """
 
     def __init__(
@@ -197,11 +200,13 @@ class BackendError(EventwireError):
         stream: str | None = None,
         code: str | None = None,
         shard_id: str | None = None,
+        ambiguous: bool = False,
     ) -> None:
         self.backend = backend
         self.stream = stream
         self.code = code
         self.shard_id = shard_id
+        self.ambiguous = ambiguous
         self.message = message
         super().__init__(message)
 
@@ -213,7 +218,7 @@ class StreamNotFoundError(BackendError, LookupError):
 class PermissionDeniedError(BackendError, PermissionError):
     """The credentials lack a permission; ``action`` names the IAM action."""
 
-    def __init__(self, message: str, *, action: str | None = None, **context: str | None) -> None:
+    def __init__(self, message: str, *, action: str | None = None, **context: Any) -> None:
         self.action = action
         super().__init__(message, **context)
 
@@ -252,9 +257,8 @@ class DeliveryTimeoutError(DeliveryError, TimeoutError):
         last_error: EventwireError | None = None,
         **context: str | None,
     ) -> None:
-        self.ambiguous = ambiguous
         self.last_error = last_error
-        super().__init__(message, code="Timeout", **context)
+        super().__init__(message, code="Timeout", ambiguous=ambiguous, **context)
         self.__cause__ = last_error
 
     @property

@@ -46,7 +46,13 @@ class Record(NamedTuple):
 
 
 class PublishReceipt(NamedTuple):
-    """Proof that a record was accepted by a stream (immutable; a named tuple for speed)."""
+    """Proof that a record was accepted by a stream (immutable; a named tuple for speed).
+
+    Attributes:
+        attempts: requests that carried the record, the successful one included.
+        ambiguous: an earlier attempt failed in a way that may have written the
+            record anyway (a time-out, a reset, a 5xx), so the stream may hold it twice.
+    """
 
     event_id: str
     backend: str
@@ -54,6 +60,7 @@ class PublishReceipt(NamedTuple):
     shard_id: str
     sequence_number: str
     attempts: int = 1
+    ambiguous: bool = False
 
     @property
     def ok(self) -> Literal[True]:

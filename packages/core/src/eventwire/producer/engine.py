@@ -395,7 +395,7 @@ class Engine:
                     pacer.landed(1, record.size, now)
                 counts[1] += 1
                 self._check_shard(result.shard_id)
-                _, backend, stream, shard_id, sequence_number, _ = result
+                backend, stream, shard_id, sequence_number = result[1:5]
                 for item in group:
                     attempts = item.attempts = item.attempts + 1
                     if not item.done:
@@ -404,7 +404,7 @@ class Engine:
                         # is a Python function that costs twice as much.
                         receipt = _new_tuple(PublishReceipt, (
                             item.record.event_id, backend, stream, shard_id, sequence_number,
-                            attempts,
+                            attempts, item.ambiguous,
                         ))  # fmt: skip
                         resolved.append((item, receipt))
                 continue
