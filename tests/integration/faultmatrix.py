@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import selectors
 import socket
 import struct
 import threading
@@ -145,43 +146,43 @@ class ResettingProxy:
             except OSError:
                 _reset(client)
                 continue
-            upstream.settimeout(None)
             with self._lock:
                 self._sockets.update((client, upstream))
-            waiting = threading.Event()
             threading.Thread(
-                target=self._forward_requests, args=(client, upstream, waiting), daemon=True
-            ).start()
-            threading.Thread(
-                target=self._forward_responses, args=(upstream, client, waiting), daemon=True
+                target=self._pump, args=(client, upstream), daemon=True, name="reset-proxy-pump"
             ).start()
 
-    def _forward_requests(
-        self, client: socket.socket, upstream: socket.socket, waiting: threading.Event
-    ) -> None:
-        with contextlib.suppress(OSError):
-            while chunk := client.recv(65536):
-                waiting.set()
-                upstream.sendall(chunk)
-        self._drop(client, upstream)
-
-    def _forward_responses(
-        self, upstream: socket.socket, client: socket.socket, waiting: threading.Event
-    ) -> None:
-        with contextlib.suppress(OSError):
-            while chunk := upstream.recv(65536):
-                if waiting.is_set():
-                    waiting.clear()
-                    with self._lock:
-                        self._responses += 1
-                        cut = self.resetting and self._responses % self.every == 0
+    def _pump(self, client: socket.socket, upstream: socket.socket) -> None:
+        """Forward both ways in one thread, so a reset closes sockets no other thread holds."""
+        waiting = False  # a request went up and its response has not started yet
+        with selectors.DefaultSelector() as selector, contextlib.suppress(OSError):
+            selector.register(client, selectors.EVENT_READ)
+            selector.register(upstream, selectors.EVENT_READ)
+            while not self._stopped:
+                for key, _ in selector.select(timeout=1.0):
+                    source = key.fileobj
+                    assert isinstance(source, socket.socket)
+                    chunk = source.recv(65536)
+                    if not chunk:
+                        self._drop(client, upstream)
+                        return
+                    if source is client:
+                        waiting = True
+                        upstream.sendall(chunk)
+                        continue
+                    if waiting:
+                        waiting = False
+                        with self._lock:
+                            self._responses += 1
+                            cut = self.resetting and self._responses % self.every == 0
+                            if cut:
+                                self.resets += 1
                         if cut:
-                            self.resets += 1
-                    if cut:
-                        client.sendall(chunk[: len(chunk) // 2])
-                        _reset(client)
-                        break
-                client.sendall(chunk)
+                            client.sendall(chunk[: len(chunk) // 2])
+                            _reset(client)
+                            self._drop(client, upstream)
+                            return
+                    client.sendall(chunk)
         self._drop(client, upstream)
 
     def _drop(self, *sockets: socket.socket) -> None:
@@ -331,6 +332,28 @@ def after(seconds: float, action: Callable[[], None]) -> Iterator[threading.Thre
         thread.join(30)
 
 
+@contextlib.contextmanager
+def once_stored(
+    kinesis: Kinesis, count: int, action: Callable[[], None]
+) -> Iterator[threading.Thread]:
+    """Do ``action`` once the stream holds ``count`` records, while the body runs."""
+    stop = threading.Event()
+
+    def target() -> None:
+        while not stop.wait(0.02):
+            if len(read_records(kinesis, STREAM)) >= count:
+                action()
+                return
+
+    thread = threading.Thread(target=target, daemon=True, name="fault-matrix-fault")
+    thread.start()
+    try:
+        yield thread
+    finally:
+        stop.set()
+        thread.join(30)
+
+
 # -- the checks -----------------------------------------------------------------------------
 
 
@@ -362,13 +385,13 @@ def check(run: Run, stored: Counter[str] | None, causes: Sequence[str] = ()) -> 
     """
     assert len(run.events) == len(run.results), "one result per event"
     received: set[str] = set()
-    touched: set[str] = set()  # may have been written more than once
+    touched: set[str] = set()  # an ambiguous attempt: may have been written more than once
     failures: Counter[str] = Counter()
     for event, result in zip(run.events, run.results, strict=True):
         if isinstance(result, PublishReceipt):
             assert event.id == result.event_id
             received.add(event.id)
-            if result.attempts > 1:
+            if result.ambiguous:
                 touched.add(event.id)
             continue
         assert isinstance(result, PublishFailure), f"not a result: {result!r}"

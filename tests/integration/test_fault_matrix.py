@@ -32,6 +32,7 @@ from .faultmatrix import (
     check,
     large_event,
     make_events,
+    once_stored,
     run_with_deadline,
     stored_ids,
 )
@@ -42,6 +43,9 @@ if TYPE_CHECKING:
 EVENTS = int(os.environ.get("EVENTWIRE_FAULT_MATRIX_EVENTS", "5000"))
 DEADLINE = 120.0
 """Seconds a run may take before it counts as hung (a clean run takes about 5-7 s)."""
+
+EARLY = max(0.3, EVENTS / (4 * SHARDS * 1000))
+"""When faults strike: a quarter into a run at the stream's quota."""
 
 CONNECTION_CAUSES = ("onnect", "reset", "refused", "closed", "Broken", "aborted")
 
@@ -79,9 +83,9 @@ class TestFaultMatrix:
         check(run, stored_ids(server.kinesis), causes=("InternalFailure",))
 
     def test_http_500s_for_two_seconds(self, client: str, server: Server) -> None:
-        """Every call is answered with HTTP 500 InternalFailure for 2 s, a second in."""
+        """Every call is answered with HTTP 500 InternalFailure for 2 s, from early on."""
         faults = server.kinesis.faults
-        with after(1.0, lambda: faults.fail_for(2.0, "InternalFailure")):
+        with after(EARLY, lambda: faults.fail_for(2.0, "InternalFailure")):
             run = run_with_deadline(
                 lambda: CLIENTS[client](server.url, make_events(EVENTS)), DEADLINE
             )
@@ -101,25 +105,25 @@ class TestFaultMatrix:
         check(run, stored_ids(server.kinesis), causes=CONNECTION_CAUSES)
 
     def test_server_killed_and_restarted(self, client: str, server: Server) -> None:
-        """The server dies a second in and is back on the same port 10 s later."""
+        """The server dies early on and is back on the same port 10 s later."""
 
         def outage() -> None:
             server.kill()
             time.sleep(10.0)
             server.restart()
 
-        with after(1.0, outage):
+        with after(EARLY, outage):
             run = run_with_deadline(
                 lambda: CLIENTS[client](server.url, make_events(EVENTS)), DEADLINE
             )
         check(run, stored_ids(server.kinesis), causes=CONNECTION_CAUSES)
 
     def test_stream_deleted_mid_run(self, client: str, server: Server) -> None:
-        """The stream is deleted a second in: the rest fail naming ResourceNotFoundException.
+        """The stream is deleted a quarter in: the rest fail naming ResourceNotFoundException.
 
         The stream's records go with it, so there is nothing to read back.
         """
-        with after(1.0, lambda: server.kinesis.delete_stream(STREAM)):
+        with once_stored(server.kinesis, EVENTS // 4, lambda: server.kinesis.delete_stream(STREAM)):
             run = run_with_deadline(
                 lambda: CLIENTS[client](server.url, make_events(EVENTS)), DEADLINE
             )

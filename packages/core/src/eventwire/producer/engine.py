@@ -409,10 +409,11 @@ class Engine:
                         resolved.append((item, receipt))
                 continue
             error = result.error
+            ambiguous = is_ambiguous(error)
             if pacer is not None:
                 # A refused record took none of the shard's quota; one lost with its
                 # connection may have, so it keeps counting.
-                pacer.landed(1, record.size, now, admitted=is_ambiguous(error))
+                pacer.landed(1, record.size, now, admitted=ambiguous)
             self._check_shard(getattr(error, "shard_id", None))
             kind = classify(error)
             counts[2 if kind == "throttled" else 3] += kind != "fatal"
@@ -424,6 +425,9 @@ class Engine:
                     continue
                 item.last_error = error
                 stats.errors_by_code[code] = stats.errors_by_code.get(code, 0) + 1
+                if ambiguous and not item.ambiguous:
+                    item.ambiguous = True  # it may be in the stream: a retry may duplicate it
+                    stats.ambiguous_records += 1
                 if kind == "throttled":
                     stats.throttled_records += 1
                 if kind == "fatal":
@@ -467,12 +471,6 @@ class Engine:
         The shards it went to react as for any failed records (a pause or a
         slower pace, each on its own); the other shards keep sending.
         """
-        ambiguous = is_ambiguous(error)
-        if ambiguous:
-            for item in batch.pending():
-                if not item.ambiguous:
-                    item.ambiguous = True
-                    self.stats.ambiguous_records += 1
         failures: list[PublishResult] = [
             PublishFailure(group[0].record.event_id, error, 0, record) for group, record in zip(
                 batch.groups, batch.records, strict=True
