@@ -98,6 +98,7 @@ def _matrix(events: int) -> None:
             started = time.perf_counter()
             try:
                 matrix.EVENTS = events
+                matrix.EARLY = max(0.3, events / (4 * RECORDS_LIMIT))
                 getattr(matrix.TestFaultMatrix(), name)(client, server)
                 verdict = "ok"
             except AssertionError as exc:

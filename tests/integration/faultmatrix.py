@@ -315,43 +315,40 @@ def run_with_deadline(function: Callable[[], Run], deadline: float) -> Run:
 
 
 @contextlib.contextmanager
-def after(seconds: float, action: Callable[[], None]) -> Iterator[threading.Thread]:
-    """Do ``action`` ``seconds`` from now in a thread, while the body runs; wait for it after."""
+def _meanwhile(fault: Callable[[threading.Event], None]) -> Iterator[None]:
+    """Run ``fault`` in a thread while the body runs; it should return once told to stop."""
     stop = threading.Event()
-
-    def target() -> None:
-        if not stop.wait(seconds):
-            action()
-
-    thread = threading.Thread(target=target, daemon=True, name="fault-matrix-fault")
+    thread = threading.Thread(target=fault, args=(stop,), daemon=True, name="fault-matrix-fault")
     thread.start()
     try:
-        yield thread
+        yield
     finally:
         stop.set()
         thread.join(30)
 
 
-@contextlib.contextmanager
+def after(seconds: float, action: Callable[[], None]) -> contextlib.AbstractContextManager[None]:
+    """Do ``action`` ``seconds`` from now, while the body runs."""
+
+    def fault(stop: threading.Event) -> None:
+        if not stop.wait(seconds):
+            action()
+
+    return _meanwhile(fault)
+
+
 def once_stored(
     kinesis: Kinesis, count: int, action: Callable[[], None]
-) -> Iterator[threading.Thread]:
+) -> contextlib.AbstractContextManager[None]:
     """Do ``action`` once the stream holds ``count`` records, while the body runs."""
-    stop = threading.Event()
 
-    def target() -> None:
+    def fault(stop: threading.Event) -> None:
         while not stop.wait(0.02):
             if len(read_records(kinesis, STREAM)) >= count:
                 action()
                 return
 
-    thread = threading.Thread(target=target, daemon=True, name="fault-matrix-fault")
-    thread.start()
-    try:
-        yield thread
-    finally:
-        stop.set()
-        thread.join(30)
+    return _meanwhile(fault)
 
 
 # -- the checks -----------------------------------------------------------------------------

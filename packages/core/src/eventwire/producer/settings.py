@@ -40,7 +40,8 @@ class ProducerSettings:
         record_ttl: seconds after publishing when an undelivered record fails with
             ``DeliveryTimeoutError``; None retries until ``close``.
         retry_base: first pause, in seconds, after a retryable error (doubles while errors repeat).
-        retry_cap: longest such pause.
+        retry_cap: longest such pause; short, so a shard (or the shard map) is tried
+            again soon after the service comes back.
         exit_timeout: seconds a ``Producer`` still open at interpreter exit is given to
             deliver what it holds (it is closed then; what is left is logged as lost).
     """
@@ -59,7 +60,7 @@ class ProducerSettings:
     max_in_flight: int = 8
     record_ttl: float | None = None
     retry_base: float = 0.1
-    retry_cap: float = 5.0
+    retry_cap: float = 1.0
     exit_timeout: float = 30.0
 
     def __post_init__(self) -> None:
