@@ -368,3 +368,31 @@ class TestExit:
         assert set() == delivered
         assert "5000 record(s) were not delivered when the interpreter exited" in stderr
         assert THROTTLED in stderr
+
+    def test_async_producer_left_open_is_reported(self, tmp_path: object) -> None:
+        """An AsyncProducer cannot send once its loop is gone: what it held is logged."""
+        script = textwrap.dedent(
+            """
+            import asyncio
+            from eventwire import AsyncProducer, ThrottledError
+            from eventwire.backends import Backend, Record
+
+            class Refusing(Backend):
+                name, stream = "refusing", "s"
+                def publish(self, record):
+                    raise ThrottledError("Rate exceeded", code="Throttled")
+
+            async def main():
+                producer = AsyncProducer(Refusing(), offload=False)
+                for i in range(10):
+                    await producer.publish_record(Record(b"x", f"k{i}"))
+                await asyncio.sleep(0.2)
+
+            asyncio.run(main())
+            """
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+        )
+        assert 0 == done.returncode, done.stderr
+        assert "an AsyncProducer that was never closed held 10 record(s)" in done.stderr
