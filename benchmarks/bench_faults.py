@@ -9,8 +9,7 @@ stream's quota (3,600 records) was delivered; target: 2 s or less. Goodput
 with throttling: the in-process emulator (4 shards, quotas on) throttles 5%
 of PutRecords entries at random; the run's goodput over a clean run's,
 same records; target: 80% or more. Last, the fault matrix's scenarios with
-20,000 events each for every client (CI runs them with fewer), with their
-times.
+20,000 events each for every client, as CI runs them, with their times.
 """
 
 from __future__ import annotations
