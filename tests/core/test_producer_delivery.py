@@ -193,16 +193,19 @@ class TestFailuresSayWhy:
 
     def test_ambiguous_records_counted_at_close(self) -> None:
         """Records whose request is unanswered at close are ambiguous, and counted."""
-        release = threading.Event()
+        entered, release = threading.Event(), threading.Event()
 
         class Stuck(ScriptedBackend):
             def publish_many(self, records: Sequence[Record]) -> list[PublishResult]:
+                entered.set()
                 release.wait(10)
                 return super().publish_many(records)
 
-        producer = Producer(Stuck(), settings=ProducerSettings(linger=0))
+        # The five go in one request: it leaves once full, and close waits until it has.
+        producer = Producer(Stuck(), settings=ProducerSettings(linger=60, batch_records=5))
         try:
             futures = [producer.publish_record(Record(b"x", f"k{i}")) for i in range(5)]
+            assert entered.wait(10)
             failures = producer.close(timeout=0.3)
         finally:
             release.set()
