@@ -9,12 +9,11 @@ puts that drops what is throttled. Aggregation packs 100-byte user records
 aggregated records. Last, the peer: async-kinesis against the emulator HTTP
 server (see ``benchmarks.peer_async_kinesis``).
 
-The quota is a sliding one-second window, so a run of a fixed number of records
-ends at about a whole number of windows of its busiest shard (shard 2 gets 26 %
-of these keys): 12,000 records take about 3 s, 200,000 aggregated ones about
-5 s, and their ratio sits near 200,000 / 12,000 x 3 / 5 = 10 whatever the
-producer does. The steady-state lines compare rates instead: records delivered
-between the first and the fourth second of a run with a backlog on every shard.
+The emulator's quota is a bucket per shard refilling continuously (1,000
+records and 1 MiB a second, holding a second's worth when rested), so a short
+run can show 100 % of the limit or more. The steady-state lines compare rates
+instead: records delivered between the first and the fourth second of a run
+with a backlog on every shard.
 """
 
 from __future__ import annotations

@@ -19,7 +19,8 @@ from eventwire import (
 )
 from eventwire.backends import Backend, Record
 from eventwire.producer import ManualClock
-from eventwire.producer.engine import Batch, Engine, Pending
+from eventwire.producer.engine import Engine
+from eventwire.producer.items import Batch, Pending
 from eventwire.producer.shardmap import hash_key_of
 from eventwire.records import ShardInfo
 
@@ -175,9 +176,9 @@ class TestResharding:
         engine.complete(second, unknown, 0.0)
         assert engine.refresh_wanted
         assert None is engine.take(0.0, force=True)
-        assert not engine.start_refresh()  # the first request is still out
+        assert not engine.start_refresh(0.0)  # the first request is still out
         engine.complete(first, [_throttled(first.records[0])], 0.0)  # m1 must go again
-        assert engine.start_refresh()
+        assert engine.start_refresh(0.0)
         assert None is engine.take(0.0, force=True)  # not while the map is being read
         split = hash_key_of(Record(b"", moved))  # the moved key opens a new shard
         halves = [

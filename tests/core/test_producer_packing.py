@@ -8,8 +8,8 @@ from concurrent.futures import Future, as_completed
 import pytest
 
 from eventwire.backends import Record, deaggregate
-from eventwire.producer.engine import Batch, Pending
 from eventwire.producer.futures import ProducerFuture, resolve_all
+from eventwire.producer.items import Batch, Pending
 from eventwire.producer.packing import Packer
 
 

@@ -79,6 +79,34 @@ class TestDelivery:
         assert 0 == producer.stats.throttled_records
         assert _expected(records) == _stored(kinesis)
 
+    @pytest.mark.parametrize("aggregate", [False, True])
+    def test_large_records_are_paced_not_starved(self, aggregate: bool) -> None:
+        """6 MiB records among small ones on a 10 MiB stream: all land, in order, unthrottled.
+
+        The emulator's shards burst for a large record and then repay it at 1 MiB/s
+        ("Handle large records", Kinesis developer guide); the pacer models the same
+        debt, so it waits for the refill instead of being throttled or starving them.
+        """
+        kinesis, backend = _emulator(shards=1)
+        kinesis.update_max_record_size(STREAM, 10240)
+        start = kinesis.clock.now()
+        records = _records(2000)
+        big = 6 * 1024 * 1024
+        for at in (100, 900, 1500):
+            records[at] = Record(b"B" * big, records[at].partition_key, event_id=f"big{at}")
+        producer = Producer(
+            backend, clock=kinesis.clock, background=False, max_record_size=10 * 1024 * 1024,
+            settings=ProducerSettings(aggregate=aggregate),
+        )  # fmt: skip
+        futures = [producer.publish_record(record) for record in records]
+        assert producer.flush(timeout=120.0)
+        producer.close()
+        assert all(isinstance(f.result(), PublishReceipt) for f in futures)
+        assert 0 == producer.stats.throttled_records
+        # 18 MiB of large records at 1 MiB/s on one shard: about 18 s of the clock.
+        assert 15 <= kinesis.clock.now() - start <= 40
+        assert _expected(records) == _stored(kinesis)
+
     def test_throttling_storm(self) -> None:
         """Injected throttling of a third of the entries: retried until delivered, in order."""
         kinesis, backend = _emulator(shards=2)

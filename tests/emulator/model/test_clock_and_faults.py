@@ -59,6 +59,21 @@ class TestFaults:
             )
         assert "shardId-000000000000" == self.k.put_record("s", b"x", "p").shard_id
 
+    def test_fail_for_a_period(self):
+        """Every call fails from the first one the rule sees until the period ends."""
+        self.k.faults.fail_for(2.0, operation="PutRecord")
+        self.k.describe_stream("s")
+        self.clock.advance(5.0)  # the period starts with the first matching call
+        for _ in range(3):
+            with pytest.raises(InjectedFault) as caught:
+                self.k.put_record("s", b"x", "p")
+            assert "InternalFailure" == caught.value.code
+            self.clock.advance(0.6)
+        self.clock.advance(0.3)
+        assert "shardId-000000000000" == self.k.put_record("s", b"x", "p").shard_id
+        with pytest.raises(ValueError, match="positive"):
+            self.k.faults.fail_for(0)
+
     def test_fail_any_operation_default_message(self):
         """operation=None matches any call; known codes get AWS-like messages."""
         self.k.faults.fail("InternalFailure")

@@ -181,7 +181,8 @@ class TestErrors:
     def test_throttling_with_quotas_on(self, client: KinesisClient) -> None:
         """More than 1 MiB a second into one shard is throttled (quotas are on)."""
         client.create_stream(StreamName="q", ShardCount=1)
-        big = b"x" * (512 * 1024)
-        client.put_record(StreamName="q", Data=big, PartitionKey="k")
+        # The shard's 1 MiB bucket refills continuously (about 1 KiB a millisecond), so
+        # the second record asks for far more than can come back between two calls.
+        client.put_record(StreamName="q", Data=b"x" * (1024 * 1024 - 1), PartitionKey="k")
         with pytest.raises(client.exceptions.ProvisionedThroughputExceededException):
-            client.put_record(StreamName="q", Data=big + big[:1024], PartitionKey="k")
+            client.put_record(StreamName="q", Data=b"x" * (256 * 1024), PartitionKey="k")

@@ -7,6 +7,7 @@ decides what callers catch and what producers retry.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from eventwire.errors import (
@@ -50,6 +51,19 @@ CREDENTIAL_CODES = frozenset(
 _KMS_BROKEN = frozenset(
     {"KMSDisabledException", "KMSInvalidStateException", "KMSNotFoundException", "KMSOptInRequired"}
 )
+
+_SHARD_ID = re.compile(r"shardId-\d+")
+
+
+def shard_named_in(message: str) -> str | None:
+    """The shard id an AWS error message names ("Rate exceeded for shard shardId-..."), if any.
+
+    PutRecords' failed entries carry no shard id field, only this message, so
+    it is read once here and kept on the error as ``shard_id``.
+    """
+    found = _SHARD_ID.search(message)
+    return found.group(0) if found else None
+
 
 FATAL_CODES = (
     INVALID_CODES
@@ -99,7 +113,12 @@ def _error_for(
 ) -> BackendError:
     if note:
         message = f"{message}; {note}"
-    context: dict[str, Any] = {"backend": backend, "stream": stream, "code": code}
+    context: dict[str, Any] = {
+        "backend": backend,
+        "stream": stream,
+        "code": code,
+        "shard_id": shard_named_in(message),
+    }
     where = f"stream {stream!r}" if region is None else f"stream {stream!r} in region {region}"
     if code == "ResourceNotFoundException":
         return StreamNotFoundError(

@@ -298,6 +298,7 @@ class BackendError(EventwireError):
         backend: name of the backend that failed.
         stream: the stream it was writing to, when known.
         code: the service's error code (for Kinesis, the AWS error code), when known.
+        shard_id: the shard the failure concerns (a throttled shard, say), when known.
         ambiguous: a request carrying the record may have been applied even so (its
             answer was lost: a read time-out, a connection reset, a 5xx), so the
             stream may hold the record although this error says it failed.
@@ -310,11 +311,13 @@ class BackendError(EventwireError):
         backend: str | None = None,
         stream: str | None = None,
         code: str | None = None,
+        shard_id: str | None = None,
         ambiguous: bool = False,
     ) -> None:
         self.backend = backend
         self.stream = stream
         self.code = code
+        self.shard_id = shard_id
         self.ambiguous = ambiguous
         self.message = message
         super().__init__(message)
@@ -354,7 +357,23 @@ class DeliveryTimeoutError(DeliveryError, TimeoutError):
     Attributes:
         ambiguous: a request carrying the record was still unanswered, so it may
             have been delivered after all.
+        last_error: the last error a delivery attempt met (also the ``__cause__``),
+            or None if the record was never tried or never failed.
     """
 
-    def __init__(self, message: str, *, ambiguous: bool = False, **context: str | None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        ambiguous: bool = False,
+        last_error: EventwireError | None = None,
+        **context: str | None,
+    ) -> None:
+        self.last_error = last_error
         super().__init__(message, code="Timeout", ambiguous=ambiguous, **context)
+        self.__cause__ = last_error
+
+    @property
+    def last_code(self) -> str | None:
+        """The error code of ``last_error`` (an AWS code for Kinesis), when it has one."""
+        return getattr(self.last_error, "code", None)

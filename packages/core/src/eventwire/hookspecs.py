@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from eventwire.backend import Backend
     from eventwire.calls import Call
     from eventwire.context import PublishContext
+    from eventwire.errors import BackendError
     from eventwire.events import Event
     from eventwire.records import PublishFailure, PublishReceipt, Record
 
@@ -167,7 +168,8 @@ def eventwire_producer_batch(stream: str, records: int, user_records: int, fill:
         stream: the stream the producer writes to.
         records: Kinesis records in the request (an aggregated record counts once).
         user_records: user records they carry.
-        fill: how full the request is, 0 to 1: the larger of records/500 and bytes/5 MiB.
+        fill: how full the request is, 0 to 1: the larger of records/500 and bytes/10 MiB
+            (the PutRecords limits).
     """
 
 
@@ -208,6 +210,24 @@ def eventwire_producer_failed(stream: str, records: int, nbytes: int, code: str 
         nbytes: their bytes.
         code: the error code (the service's, or ``"Timeout"`` for records past their
             deadline or cut off by ``close``), or None.
+    """
+
+
+@hookspec
+def eventwire_producer_shard_map_failed(
+    stream: str, error: BackendError, failures: int, retry_in: float
+) -> None:
+    """Observe a failed read of the stream's shard map (``ListShards``).
+
+    The producer keeps its old map (with none, records go out without per-shard
+    pacing) and reads it again after ``retry_in`` seconds, the pause doubling
+    while reads keep failing.
+
+    Args:
+        stream: the stream the producer writes to.
+        error: why the read failed (a missing ``kinesis:ListShards`` permission, say).
+        failures: failed reads so far.
+        retry_in: seconds until the next read.
     """
 
 

@@ -9,8 +9,10 @@ import os
 from typing import TYPE_CHECKING, Any, Self
 
 from eventwire.errors import ProducerFullError, PublisherClosedError
-from eventwire.producer.core import ProducerCore
-from eventwire.producer.engine import Batch
+from eventwire.producer import exiting
+from eventwire.producer.alerts import LOGGER
+from eventwire.producer.core import REFRESH, ProducerCore
+from eventwire.producer.items import Batch
 from eventwire.producer.threaded import Producer
 from eventwire.records import PublishFailure, PublishResult
 
@@ -23,13 +25,11 @@ if TYPE_CHECKING:
     from eventwire.backend import Backend
     from eventwire.events import Event
     from eventwire.producer.clock import Clock
-    from eventwire.producer.engine import Resolved
+    from eventwire.producer.items import Resolved
     from eventwire.producer.settings import ProducerSettings
     from eventwire.producer.stats import ProducerStats
     from eventwire.records import Record
     from eventwire.spool.settings import SpoolSettings
-
-_CLOSE_REASON = "the producer was closed before it could be delivered"
 
 
 class AsyncProducer:
@@ -117,6 +117,7 @@ class AsyncProducer:
         self._closing = False
         self._aborted = False
         self._flushing = 0
+        exiting.track(self)
 
     @property
     def backend(self) -> Backend:
@@ -199,19 +200,17 @@ class AsyncProducer:
         while True:
             if self._crashed is not None:
                 raise self._crashed
-            now = clock.now()
-            expired = engine.expire(now)
+            got, expired = core.next_job(self._closing or self._flushing > 0)
             if expired:
-                await self._hand_out(expired, now)
+                await self._hand_out(expired, clock.now())
                 continue
-            if engine.start_refresh():
+            if got == REFRESH:
                 if self._native is not None:
                     shards = await core.read_shards_async(self._native)
                 else:
                     shards = await self._call(core.read_shards)
                 core.apply_shards(shards, clock.now())
                 continue
-            got = engine.take(now, self._closing or self._flushing > 0)
             if isinstance(got, Batch):
                 if self._offload:
                     # Each request in its own task, so the next can go while it is out.
@@ -224,10 +223,10 @@ class AsyncProducer:
             if self._closing and engine.idle:
                 return
             self._wake.clear()
-            if got is None:
-                await self._wake.wait()
-            else:
+            if isinstance(got, float):
                 await self._sleep_or_wake(got)
+            else:
+                await self._wake.wait()
 
     async def _send(self, batch: Batch) -> None:
         core = self._core
@@ -326,15 +325,27 @@ class AsyncProducer:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         now = self._clock.now()
-        resolved = self._engine.abandon(_CLOSE_REASON)
-        self._core.settle_abandoned(resolved)
+        resolved = self._engine.abandon(
+            f"the producer was closed ({timeout:g} s given) before it could be delivered"
+        )
+        failures = self._core.settle_abandoned(resolved, f"before close() gave up ({timeout:g} s)")
         _resolve(resolved)
         self._core.announce(resolved, now)
         await self._notify()
         if self._native is not None:
             await self._native.aclose()
         self._core.publisher.close()
-        return [failure for _, failure in resolved if isinstance(failure, PublishFailure)]
+        return failures
+
+    def _close_at_exit(self) -> None:
+        """At interpreter exit its loop is gone: report the records it still holds."""
+        engine = self._engine
+        if not self._closing and engine.held_records:
+            LOGGER.warning(
+                "stream %r: an AsyncProducer that was never closed held %d record(s) at "
+                "interpreter exit; they were not delivered (await close() before exiting)",
+                self.backend.stream, engine.held_records,
+            )  # fmt: skip
 
     def _check_open(self) -> None:
         if self._closing:

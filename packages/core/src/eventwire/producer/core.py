@@ -8,12 +8,20 @@ from eventwire import calls
 from eventwire.calls import Call
 from eventwire.errors import BackendError, DeliveryError, EventwireError, RecordTooLargeError
 from eventwire.events import Event
+from eventwire.producer.alerts import Alerts
 from eventwire.producer.clock import MonotonicClock
-from eventwire.producer.engine import Batch, Engine, Pending
+from eventwire.producer.engine import Engine
+from eventwire.producer.items import Batch, Pending
 from eventwire.producer.metrics import Metrics
 from eventwire.producer.settings import ProducerSettings
 from eventwire.publisher import Publisher
 from eventwire.records import PublishFailure, PublishReceipt, PublishResult, Record
+
+REFRESH = "refresh"
+"""The job of reading the shard map (see ``ProducerCore.next_job``)."""
+
+Job = Batch | str | float | None
+"""A request to send, ``REFRESH``, seconds to wait, or None: wait for news."""
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -23,7 +31,7 @@ if TYPE_CHECKING:
     from eventwire.async_backend import AsyncBackend
     from eventwire.backend import Backend
     from eventwire.producer.clock import Clock
-    from eventwire.producer.engine import Resolved
+    from eventwire.producer.items import Resolved
     from eventwire.records import ShardInfo
 
 
@@ -66,6 +74,7 @@ class ProducerCore:
         self.preparer = self.publisher.preparer
         self.metrics = Metrics(self.hooks, self.backend.stream)
         self.engine = Engine(self.settings, self.backend.stream, self.max_record_size, self.metrics)
+        self.alerts = Alerts(self.backend.stream)
 
     # -- outside the lock -------------------------------------------------------------
 
@@ -195,20 +204,42 @@ class ProducerCore:
 
     # -- under the lock ---------------------------------------------------------------
 
+    def next_job(self, force: bool) -> tuple[Job, Resolved]:
+        """The sender's next step, for both drivers: records whose TTL ran out, or a job.
+
+        ``force`` sends without waiting for lingers (flush, close).
+        """
+        engine = self.engine
+        now = self.clock.now()
+        expired = engine.expire(now)
+        if expired:
+            return None, expired
+        if engine.start_refresh(now):
+            return REFRESH, []
+        return engine.take(now, force), []
+
     def apply_shards(self, shards: list[ShardInfo] | BackendError | None, now: float) -> None:
-        """Adopt the shard map just read (a failed read keeps the old map)."""
-        if isinstance(shards, BackendError):
-            self.engine.refresh_failed()
+        """Adopt the shard map just read; a failed read is reported and retried with backoff."""
+        engine = self.engine
+        if not isinstance(shards, BackendError):
+            engine.apply_shards(shards, now)
             return
-        self.engine.apply_shards(shards, now)
+        retry_in = engine.refresh_failed(now)
+        failures = engine.stats.shard_map_failures
+        self.alerts.shard_map_failed(shards, failures, retry_in, now)
+        hook = self.hooks.eventwire_producer_shard_map_failed
+        if hook.get_hookimpls():
+            hook(stream=self.backend.stream, error=shards, failures=failures, retry_in=retry_in)
 
     def settle(
         self, batch: Batch, outcome: list[PublishResult] | EventwireError, now: float
     ) -> Resolved:
         """Settle a request's outcome in the engine and count what was resolved."""
         if isinstance(outcome, EventwireError):
+            self.alerts.failed("the endpoint", batch.user_records, outcome, now)
             resolved = self.engine.fail_request(batch, outcome, now)
         else:
+            self._warn_failed(batch, outcome, now)
             resolved = self.engine.complete(batch, outcome, now)
         stats = self.engine.stats
         for item, result in resolved:
@@ -219,9 +250,23 @@ class ProducerCore:
                 stats.failed_records += 1
         return resolved
 
-    def settle_abandoned(self, resolved: Resolved) -> None:
-        """Count records abandoned at close as failed."""
+    def _warn_failed(self, batch: Batch, results: list[PublishResult], now: float) -> None:
+        failed: dict[str, tuple[int, EventwireError]] = {}
+        for group, shard, result in zip(batch.groups, batch.shards, results, strict=True):
+            if isinstance(result, PublishFailure):
+                where = shard if shard is not None and shard.startswith("shardId-") else None
+                where = where or getattr(result.error, "shard_id", None) or "the stream"
+                count, _ = failed.get(where, (0, result.error))
+                failed[where] = (count + len(group), result.error)
+        for where, (count, error) in failed.items():
+            self.alerts.failed(where, count, error, now)
+
+    def settle_abandoned(self, resolved: Resolved, why: str) -> list[PublishFailure]:
+        """Count records abandoned when stopping as failed, warn of them, and list the failures."""
         self.engine.stats.failed_records += len(resolved)
+        failures = [failure for _, failure in resolved if isinstance(failure, PublishFailure)]
+        self.alerts.undelivered(failures, why)
+        return failures
 
     def pending(self, record: Record, future: Any, event: Event | None, size: int) -> Pending:
         """A buffer entry for ``record`` (of ``size`` bytes) published now."""

@@ -7,7 +7,6 @@ step it deterministically. Not thread-safe; the producers hold a lock around it.
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
@@ -23,85 +22,19 @@ from eventwire.errors import (
     StreamNotFoundError,
     ThrottledError,
 )
+from eventwire.producer.items import Batch, Pending, Resolved
 from eventwire.producer.pacing import ShardPacer
 from eventwire.producer.packing import Packer
-from eventwire.producer.settings import MAX_BATCH_BYTES, MAX_BATCH_RECORDS
 from eventwire.producer.shardmap import ShardMap, hash_key_of
 from eventwire.producer.stats import ProducerStats
-from eventwire.records import PublishFailure, PublishReceipt, PublishResult, Record
+from eventwire.records import PublishFailure, PublishReceipt, PublishResult
 
 if TYPE_CHECKING:
-    from eventwire.events import Event
     from eventwire.producer.metrics import Metrics
     from eventwire.producer.settings import ProducerSettings
     from eventwire.records import ShardInfo
 
-_SHARD_ID = re.compile(r"shardId-\d+")
 _new_tuple = tuple.__new__
-
-Resolved = list[tuple["Pending", PublishResult]]
-"""User records whose outcome is settled, with their results, for the caller to hand out."""
-
-
-class Pending:
-    """One user record in the producer: its record, future and delivery bookkeeping."""
-
-    __slots__ = (
-        "ambiguous",
-        "attempts",
-        "deadline",
-        "done",
-        "event",
-        "future",
-        "hash_key",
-        "published_at",
-        "queue",
-        "record",
-        "seq",
-        "size",
-    )
-
-    def __init__(
-        self,
-        record: Record,
-        future: Any,
-        published_at: float,
-        event: Event | None = None,
-        size: int | None = None,
-    ) -> None:
-        self.record = record
-        self.future = future
-        self.event = event
-        self.published_at = published_at
-        self.size = record.size if size is None else size
-        self.seq = 0
-        self.attempts = 0
-        self.deadline: float | None = None
-        self.queue: str | None = None
-        self.done = False
-        self.ambiguous = False
-        self.hash_key: int | None = None  # computed once, when a shard map first needs it
-
-
-class Batch:
-    """One PutRecords request: the Kinesis records, and the user records each one carries."""
-
-    __slots__ = ("groups", "queues", "records", "shards")
-
-    def __init__(self) -> None:
-        self.records: list[Record] = []
-        self.groups: list[list[Pending]] = []
-        self.shards: list[str | None] = []
-        self.queues: set[str | None] = set()  # the queues it took from: busy until it settles
-
-    @property
-    def user_records(self) -> int:
-        """How many user records the request carries."""
-        return sum(len(group) for group in self.groups)
-
-    def pending(self) -> list[Pending]:
-        """Every user record in the request."""
-        return [item for group in self.groups for item in group]
 
 
 class Engine:
@@ -145,6 +78,8 @@ class Engine:
         self.pacers: dict[str, ShardPacer] = {}
         self.refresh_wanted = settings.pace or settings.aggregate
         self.refreshing = False
+        self.refresh_at: float | None = None  # when to read the shard map again after a failure
+        self._refresh_delay = 0.0
         self.in_flight: list[Batch] = []
         self.busy: set[str | None] = set()
         self.held_records = 0
@@ -211,25 +146,42 @@ class Engine:
 
     # -- the shard map ---------------------------------------------------------------
 
-    def start_refresh(self) -> bool:
+    def start_refresh(self, now: float) -> bool:
         """Whether the caller should read the shard map now (then ``apply_shards``).
 
         Only when wanted, with nothing in flight (a request still out may carry a
         key whose shard changes: its retries must go first), and not already
         being read.
         """
+        if self.refresh_at is not None and now >= self.refresh_at:
+            self.refresh_at = None
+            self.refresh_wanted = True
         if self.refresh_wanted and not self.in_flight and not self.refreshing:
             self.refreshing = True
             return True
         return False
 
-    def refresh_failed(self) -> None:
-        """The shard map could not be read: keep the old one."""
+    def refresh_failed(self, now: float) -> float:
+        """The shard map could not be read: keep the old one and try again later.
+
+        Returns the seconds until the next try (doubling while reads keep failing).
+        Records keep going out meanwhile, unpaced if there is no map yet.
+        """
         self.refresh_wanted = self.refreshing = False
+        settings = self.settings
+        self._refresh_delay = min(
+            settings.retry_cap,
+            self._refresh_delay * 2 if self._refresh_delay else settings.retry_base,
+        )
+        self.refresh_at = now + self._refresh_delay
+        self.stats.shard_map_failures += 1
+        return self._refresh_delay
 
     def apply_shards(self, shards: list[ShardInfo] | None, now: float) -> None:
         """Adopt a freshly read shard map and re-sort queued records onto its shards."""
         self.refresh_wanted = self.refreshing = False
+        self.refresh_at = None
+        self._refresh_delay = 0.0
         self.stats.shard_map_refreshes += 1
         self.shard_map = ShardMap(shards) if shards else None
         if self.shard_map is not None and self.settings.pace:
@@ -304,7 +256,8 @@ class Engine:
             if len(batch.records) >= settings.batch_records:
                 break
         if not batch.records:
-            return self._sooner(self._wait(names, now), now)
+            wait = self._wait(names, now)
+            return self._deadline_wait(now) if wait is None else self._sooner(wait, now)
         self.in_flight.append(batch)
         busy.update(batch.queues)
         count = batch.user_records
@@ -336,8 +289,8 @@ class Engine:
             if key in seen:
                 skipped.append(queue.popleft())
                 continue
-            if taken_bytes + item.size > settings.batch_bytes:
-                break
+            if taken_bytes + item.size > settings.batch_bytes and batch.records:
+                break  # a record over batch_bytes (within the record size) goes alone
             if pacer is not None:
                 if not pacer.allows(item.size, now):
                     break
@@ -352,15 +305,17 @@ class Engine:
             queue.extendleft(reversed(skipped))
         return taken_bytes
 
-    def _wait(self, names: list[str | None], now: float) -> float:
+    def _wait(self, names: list[str | None], now: float) -> float | None:
         waits = []
         for name in names:
             pacer = self.pacers.get(name) if name is not None else None
             queue = self.queues.get(name)
             if queue and pacer is not None:
                 waits.append(pacer.wait_for(*self._needs(queue), now))
+        if not waits:
+            return None  # nothing paced holds a record back: only news can change that
         # Never spin: a wait of zero would only happen through rounding.
-        return max(min(waits, default=0.001), 0.001)
+        return max(min(waits), 0.001)
 
     def _needs(self, queue: deque[Pending]) -> tuple[int, int, int]:
         """A queue's Kinesis records, (estimated) bytes and the room its next one needs."""
@@ -395,9 +350,13 @@ class Engine:
         return resolved
 
     def _next_deadline(self) -> float | None:
+        """The next time the engine has something to do by itself: a TTL, a shard-map retry."""
+        refresh_at = self.refresh_at
         if self.settings.record_ttl is None:
-            return None
+            return refresh_at
         heads = [queue[0].deadline for queue in self.queues.values() if queue]
+        if refresh_at is not None:
+            heads.append(refresh_at)
         return min((deadline for deadline in heads if deadline is not None), default=None)
 
     def _deadline_wait(self, now: float) -> float | None:
@@ -411,23 +370,33 @@ class Engine:
     # -- outcomes -------------------------------------------------------------------
 
     def complete(self, batch: Batch, results: list[PublishResult], now: float) -> Resolved:
-        """Settle a request's outcome: receipts resolve, retryable failures go back in line."""
+        """Settle a request's outcome: receipts resolve, retryable failures go back in line.
+
+        Each shard reacts to its part of the answer as a whole: a shard that took
+        some of its records is working, so a few failed entries are retried
+        without pausing it (their shard's quota keeps flowing); only a shard
+        whose records mostly failed slows down or pauses.
+        """
         if batch in self.in_flight:
             self.in_flight.remove(batch)
             self.busy.difference_update(batch.queues)
         resolved: Resolved = []
         retry: list[Pending] = []
+        tally: dict[str | None, list[int]] = {}  # shard -> [records, delivered, throttled, failed]
+        stats = self.stats
         for group, name, record, result in zip(
             batch.groups, batch.shards, batch.records, results, strict=True
         ):
+            counts = tally.get(name)
+            if counts is None:
+                counts = tally[name] = [0, 0, 0, 0]
+            counts[0] += 1
             pacer = self.pacers.get(name) if name is not None else None
-            if pacer is not None:
-                pacer.landed(1, record.size, now)
             if isinstance(result, PublishReceipt):
-                self._check_shard(result.shard_id)
                 if pacer is not None:
-                    pacer.succeeded()
-                self._retry_delay = 0.0
+                    pacer.landed(1, record.size, now)
+                counts[1] += 1
+                self._check_shard(result.shard_id)
                 backend, stream, shard_id, sequence_number = result[1:5]
                 for item in group:
                     attempts = item.attempts = item.attempts + 1
@@ -437,46 +406,73 @@ class Engine:
                         # is a Python function that costs twice as much.
                         receipt = _new_tuple(PublishReceipt, (
                             item.record.event_id, backend, stream, shard_id, sequence_number,
-                            attempts, False,
+                            attempts, item.ambiguous,
                         ))  # fmt: skip
                         resolved.append((item, receipt))
                 continue
             error = result.error
-            self._check_shard(_shard_named_in(str(error)))
+            ambiguous = is_ambiguous(error)
+            if pacer is not None:
+                # A refused record took none of the shard's quota; one lost with its
+                # connection may have, so it keeps counting.
+                pacer.landed(1, record.size, now, admitted=ambiguous)
+            self._check_shard(getattr(error, "shard_id", None))
             kind = classify(error)
-            if kind == "throttled" and pacer is not None:
-                pacer.throttled(now)
-            elif kind == "retry" and pacer is not None:
-                pacer.failed(now, self.settings.retry_base, self.settings.retry_cap)
-            elif kind != "fatal":
-                self._back_off(now)  # no shard to pace: pause the whole producer instead
+            counts[2 if kind == "throttled" else 3] += kind != "fatal"
+            code = error_code(error)
+            retried: list[Pending] = []
             for item in group:
                 item.attempts += 1
                 if item.done:
                     continue
+                item.last_error = error
+                stats.errors_by_code[code] = stats.errors_by_code.get(code, 0) + 1
+                if ambiguous and not item.ambiguous:
+                    item.ambiguous = True  # it may be in the stream: a retry may duplicate it
+                    stats.ambiguous_records += 1
                 if kind == "throttled":
-                    self.stats.throttled_records += 1
+                    stats.throttled_records += 1
                 if kind == "fatal":
                     resolved.append((item, self._failure(item, error)))
                 elif item.deadline is not None and now >= item.deadline:
                     resolved.append((item, self._timed_out(item, "its record TTL ran out")))
                 else:
-                    retry.append(item)
-            if self.metrics is not None and retry:
-                self.metrics.retried(retry, getattr(error, "code", None))
+                    retried.append(item)
+            if self.metrics is not None and retried:
+                self.metrics.retried(retried, getattr(error, "code", None))
+            retry.extend(retried)
+        self._react(tally, now)
         self._requeue(retry)
         self._release(item for item, _ in resolved)
         return resolved
 
+    def _react(self, tally: dict[str | None, list[int]], now: float) -> None:
+        """Pace each shard by how its part of a request fared."""
+        settings = self.settings
+        delivered_any = False
+        unpaced_failed = False
+        for name, (records, delivered, throttled, failed) in tally.items():
+            delivered_any = delivered_any or delivered > 0
+            pacer = self.pacers.get(name) if name is not None else None
+            if pacer is None:
+                unpaced_failed = unpaced_failed or (throttled + failed > 0 and delivered == 0)
+                continue
+            if delivered:
+                pacer.succeeded()
+            pacer.answered(records, throttled, now)
+            if failed and not delivered:
+                pacer.failed(now, settings.retry_base, settings.retry_cap)
+        if delivered_any:
+            self._retry_delay = 0.0
+        elif unpaced_failed:
+            self._back_off(now)  # no shard to pace: pause the whole producer instead
+
     def fail_request(self, batch: Batch, error: EventwireError, now: float) -> Resolved:
-        """Settle a request that failed as a whole: every record in it failed with ``error``."""
-        ambiguous = isinstance(error, BackendConnectionError)
-        if classify(error) != "fatal":
-            self._back_off(now)
-        for item in batch.pending():
-            item.ambiguous = item.ambiguous or ambiguous
-        if ambiguous:
-            self.stats.ambiguous_records += batch.user_records
+        """Settle a request that failed as a whole: every record in it failed with ``error``.
+
+        The shards it went to react as for any failed records (a pause or a
+        slower pace, each on its own); the other shards keep sending.
+        """
         failures: list[PublishResult] = [
             PublishFailure(group[0].record.event_id, error, 0, record) for group, record in zip(
                 batch.groups, batch.records, strict=True
@@ -517,10 +513,13 @@ class Engine:
         return PublishFailure(item.record.event_id, error, item.attempts, item.record)
 
     def _timed_out(self, item: Pending, why: str) -> PublishFailure:
+        last = item.last_error
+        cause = "" if last is None else f"; the last error was {describe(last)}"
         error = DeliveryTimeoutError(
             f"record {item.record.event_id or item.record.partition_key!r} was not delivered "
-            f"to stream {self.stream!r} after {item.attempts} attempt(s): {why}",
+            f"to stream {self.stream!r} after {item.attempts} attempt(s): {why}{cause}",
             ambiguous=item.ambiguous,
+            last_error=last,
             stream=self.stream,
         )
         return self._failure(item, error)
@@ -531,7 +530,9 @@ class Engine:
         for batch in self.in_flight:
             for item in batch.pending():
                 if not item.done:
-                    item.ambiguous = True
+                    if not item.ambiguous:
+                        item.ambiguous = True
+                        self.stats.ambiguous_records += 1
                     resolved.append((item, self._timed_out(item, why)))
         self.in_flight.clear()
         self.busy.clear()
@@ -558,9 +559,20 @@ def classify(error: EventwireError) -> str:
     return "fatal"
 
 
-def _shard_named_in(message: str) -> str | None:
-    found = _SHARD_ID.search(message)
-    return found.group(0) if found else None
+def is_ambiguous(error: EventwireError) -> bool:
+    """Whether a request that failed with ``error`` may have been delivered all the same."""
+    return bool(getattr(error, "ambiguous", False)) or isinstance(error, BackendConnectionError)
 
 
-__all__ = ["MAX_BATCH_BYTES", "MAX_BATCH_RECORDS", "Batch", "Engine", "Pending", "classify"]
+def error_code(error: EventwireError) -> str:
+    """The key ``stats.errors_by_code`` counts ``error`` under: its code, else its class."""
+    code = getattr(error, "code", None)
+    return code if isinstance(code, str) else type(error).__name__
+
+
+def describe(error: EventwireError) -> str:
+    """``error`` in a line for a message or a log: its code (or class) and its text."""
+    return f"{error_code(error)}: {error}"
+
+
+__all__ = ["Engine", "classify", "describe", "error_code", "is_ambiguous"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from eventwire.producer.settings import MAX_BATCH_BYTES, MAX_BATCH_RECORDS
+from eventwire.limits import MAX_RECORDS_PER_REQUEST, MAX_REQUEST_BYTES
 from eventwire.records import PublishReceipt
 
 if TYPE_CHECKING:
@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
     import pluggy
 
-    from eventwire.producer.engine import Batch, Pending, Resolved
+    from eventwire.producer.items import Batch, Pending, Resolved
 
 
 class Metrics:
@@ -33,7 +33,7 @@ class Metrics:
         hook = self._hooks.eventwire_producer_batch
         if hook.get_hookimpls():
             nbytes = sum(record.size for record in batch.records)
-            fill = max(len(batch.records) / MAX_BATCH_RECORDS, nbytes / MAX_BATCH_BYTES)
+            fill = max(len(batch.records) / MAX_RECORDS_PER_REQUEST, nbytes / MAX_REQUEST_BYTES)
             hook(
                 stream=self._stream,
                 records=len(batch.records),

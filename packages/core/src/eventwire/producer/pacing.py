@@ -12,17 +12,22 @@ tenths of a second, so a sender held up (a garbage-collector pause, a slow
 answer) catches up afterwards, still within the window. A busy shard gets a
 new request once a twentieth of a second's quota is ready, so requests are
 few and full.
+
+Large records: a shard bursts to take a record of up to 10 MiB and then
+repays it, refilling continuously at 1 MiB/s ("Handle large records",
+https://docs.aws.amazon.com/streams/latest/dev/large-records.html). The byte
+bucket models that burst the same way: a record larger than the bucket goes
+once the bucket is full (and the window is empty) and leaves it in debt, so
+nothing more goes to the shard until the debt is repaid at the quota's rate.
+The service's bucket holds a whole second's quota and this one less, so
+when this one is full again the service's is too.
 """
 
 from __future__ import annotations
 
 from collections import deque
 
-SHARD_RECORDS_PER_SECOND = 1000
-"""Kinesis's write quota per shard: records per second."""
-
-SHARD_BYTES_PER_SECOND = 1024 * 1024
-"""Kinesis's write quota per shard: bytes (data plus partition key) per second."""
+from eventwire.limits import SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND
 
 BURST = 0.3
 """The smoothing bucket holds this fraction of a second's quota."""
@@ -38,7 +43,8 @@ class TokenBucket:
     """Tokens refill at ``rate`` per second up to ``capacity``; not thread-safe.
 
     A cost larger than the capacity is allowed once the bucket is full and
-    leaves it in debt, so one large record never waits forever.
+    leaves it in debt (a large record's burst, repaid at ``rate``), so one
+    large record never waits forever.
     """
 
     __slots__ = ("_updated", "capacity", "rate", "tokens")
@@ -95,10 +101,18 @@ class WriteWindow:
         self.flying_records += records
         self.flying_bytes += nbytes
 
-    def landed(self, records: int, nbytes: int, now: float) -> None:
-        """The answer for records sent earlier arrived at ``now``."""
+    def landed(self, records: int, nbytes: int, now: float, admitted: bool = True) -> None:
+        """The answer for records sent earlier arrived at ``now``.
+
+        Records the service refused (``admitted`` false) leave the window at once:
+        they took none of its quota, and their retry should not wait for them.
+        """
         self.flying_records -= records
         self.flying_bytes -= nbytes
+        if not admitted:
+            self.records -= records
+            self.bytes -= nbytes
+            return
         landed = self._landed
         if landed and landed[-1][0] == now:
             _, old_records, old_bytes = landed[-1]
@@ -132,6 +146,7 @@ class ShardPacer:
 
     __slots__ = (
         "_factor",
+        "_throttling",
         "_updated",
         "bytes",
         "limit_bytes",
@@ -146,17 +161,20 @@ class ShardPacer:
     def __init__(self, now: float, utilization: float) -> None:
         self.utilization = utilization
         self.records = TokenBucket(
-            SHARD_RECORDS_PER_SECOND * utilization, SHARD_RECORDS_PER_SECOND * BURST, now
+            SHARD_WRITE_RECORDS_PER_SECOND * utilization,
+            SHARD_WRITE_RECORDS_PER_SECOND * BURST,
+            now,
         )
         self.bytes = TokenBucket(
-            SHARD_BYTES_PER_SECOND * utilization, SHARD_BYTES_PER_SECOND * BURST, now
+            SHARD_WRITE_BYTES_PER_SECOND * utilization, SHARD_WRITE_BYTES_PER_SECOND * BURST, now
         )
         self.window = WriteWindow()
-        self.limit_records = SHARD_RECORDS_PER_SECOND * utilization
-        self.limit_bytes = SHARD_BYTES_PER_SECOND * utilization
+        self.limit_records = SHARD_WRITE_RECORDS_PER_SECOND * utilization
+        self.limit_bytes = SHARD_WRITE_BYTES_PER_SECOND * utilization
         self.paused_until = 0.0
         self.retry_delay = 0.0
         self._factor = 1.0
+        self._throttling = 0.0  # share of recent entries throttled, over about 100 entries
         self._updated = now
 
     def _update(self, now: float) -> None:
@@ -168,10 +186,10 @@ class ShardPacer:
     def _set_factor(self, factor: float) -> None:
         self._factor = factor
         share = self.utilization * factor
-        self.limit_records = SHARD_RECORDS_PER_SECOND * share
-        self.limit_bytes = SHARD_BYTES_PER_SECOND * share
-        self.records.rate = SHARD_RECORDS_PER_SECOND * share
-        self.bytes.rate = SHARD_BYTES_PER_SECOND * share
+        self.limit_records = SHARD_WRITE_RECORDS_PER_SECOND * share
+        self.limit_bytes = SHARD_WRITE_BYTES_PER_SECOND * share
+        self.records.rate = SHARD_WRITE_RECORDS_PER_SECOND * share
+        self.bytes.rate = SHARD_WRITE_BYTES_PER_SECOND * share
 
     def room(self, now: float) -> float:
         """Bytes one more record may carry at ``now`` (0 while paused or out of records)."""
@@ -210,8 +228,8 @@ class ShardPacer:
         the window's limit needs an empty window). The window frees room in the
         chunks it was filled with, so waiting for more would leave a gap unused.
         """
-        want_records = max(1.0, min(records, SHARD_RECORDS_PER_SECOND * STEP))
-        step = min(nbytes, SHARD_BYTES_PER_SECOND * STEP)
+        want_records = max(1.0, min(records, SHARD_WRITE_RECORDS_PER_SECOND * STEP))
+        step = min(nbytes, SHARD_WRITE_BYTES_PER_SECOND * STEP)
         want_bytes = max(step, min(head, self.bytes.capacity))
         return want_records, want_bytes, min(head, self.limit_bytes)
 
@@ -243,9 +261,16 @@ class ShardPacer:
         self.bytes.tokens -= size
         self.window.sent(1, size)
 
-    def landed(self, records: int, nbytes: int, now: float) -> None:
-        """The answer for ``records`` sent earlier (``nbytes`` in all) arrived at ``now``."""
-        self.window.landed(records, nbytes, now)
+    def landed(self, records: int, nbytes: int, now: float, admitted: bool = True) -> None:
+        """The answer for ``records`` sent earlier (``nbytes`` in all) arrived at ``now``.
+
+        Records the service refused took none of its quota: they leave the
+        window and their tokens go back, so their retry costs what it should.
+        """
+        self.window.landed(records, nbytes, now, admitted)
+        if not admitted:
+            self.records.tokens = min(self.records.capacity, self.records.tokens + records)
+            self.bytes.tokens = min(self.bytes.capacity, self.bytes.tokens + nbytes)
 
     def wait_for(self, records: int, nbytes: int, head: int, now: float) -> float:
         """Seconds until ``ready`` may turn true (an answer may make room sooner)."""
@@ -257,6 +282,22 @@ class ShardPacer:
             self.bytes.wait_for(want_bytes, now),
             self.window.wait_for(1, window_bytes, self.limit_records, self.limit_bytes, now),
         )
+
+    def answered(self, records: int, throttled: int, now: float) -> None:
+        """``throttled`` of the ``records`` of a request's answer for this shard were throttled.
+
+        The shard slows down once about a quarter of its recent entries (some
+        hundred) were throttled: a shard over its quota throttles most of a
+        request, while a stray throttled entry (another writer's burst, a hot
+        partition for a moment) is only retried, without holding the shard back.
+        """
+        if records <= 0:
+            return
+        weight = min(1.0, records / 100)
+        self._throttling += weight * (throttled / records - self._throttling)
+        if self._throttling >= 0.25:
+            self._throttling = 0.0  # the evidence is spent on this slowdown
+            self.throttled(now)
 
     def throttled(self, now: float) -> None:
         """The shard was throttled: empty the buckets and halve the rate (not below 1/20th)."""

@@ -17,7 +17,7 @@ from eventwire.aggregation import Aggregator
 if TYPE_CHECKING:
     from collections import deque
 
-    from eventwire.producer.engine import Batch, Pending
+    from eventwire.producer.items import Batch, Pending
     from eventwire.producer.pacing import ShardPacer
 
 
@@ -118,9 +118,9 @@ class Packer:
                     used += 1
                 if used == 0 and not members and indexes:
                     item = window[indexes[0]]
-                    if item.size > self.batch_bytes - taken_bytes or (
-                        pacer is not None and not pacer.allows(item.size, now)
-                    ):
+                    # One over batch_bytes (within the record size) goes in a request alone.
+                    too_big = item.size > self.batch_bytes - taken_bytes and bool(batch.records)
+                    if too_big or (pacer is not None and not pacer.allows(item.size, now)):
                         cursor = len(pending)  # nothing more fits this request
                         break
                     # An oversized record (or one alone filling an aggregate) goes as itself.

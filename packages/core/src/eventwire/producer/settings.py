@@ -6,12 +6,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from eventwire.errors import ConfigurationError
+from eventwire.limits import MAX_RECORDS_PER_REQUEST, MAX_REQUEST_BYTES
 
-MAX_BATCH_RECORDS = 500
-"""PutRecords takes at most 500 records per request."""
-
-MAX_BATCH_BYTES = 5 * 1024 * 1024
-"""PutRecords takes at most 5 MiB (data plus partition keys) per request."""
+DEFAULT_BATCH_BYTES = 5 * 1024 * 1024
+"""Bytes per request by default: half the PutRecords limit, for shorter requests."""
 
 FullPolicy = Literal["block", "raise"]
 """What ``publish`` does when the buffer is full: wait for room (up to a timeout), or raise."""
@@ -24,7 +22,8 @@ class ProducerSettings:
     Attributes:
         linger: seconds a record may wait for companions before its batch is sent.
         batch_records: records per PutRecords request (1 to 500).
-        batch_bytes: bytes per PutRecords request (up to 5 MiB).
+        batch_bytes: bytes per PutRecords request (up to 10 MiB); a record larger
+            than this (within the record size) goes in a request of its own.
         buffer_records: user records held at most (queued and in flight).
         buffer_bytes: bytes of user records held at most.
         when_full: ``"block"`` waits up to ``block_timeout`` for room, ``"raise"`` fails at once;
@@ -41,12 +40,15 @@ class ProducerSettings:
         record_ttl: seconds after publishing when an undelivered record fails with
             ``DeliveryTimeoutError``; None retries until ``close``.
         retry_base: first pause, in seconds, after a retryable error (doubles while errors repeat).
-        retry_cap: longest such pause.
+        retry_cap: longest such pause; short, so a shard (or the shard map) is tried
+            again soon after the service comes back.
+        exit_timeout: seconds a ``Producer`` still open at interpreter exit is given to
+            deliver what it holds (it is closed then; what is left is logged as lost).
     """
 
     linger: float = 0.05
-    batch_records: int = MAX_BATCH_RECORDS
-    batch_bytes: int = MAX_BATCH_BYTES
+    batch_records: int = MAX_RECORDS_PER_REQUEST
+    batch_bytes: int = DEFAULT_BATCH_BYTES
     buffer_records: int = 100_000
     buffer_bytes: int = 64 * 1024 * 1024
     when_full: FullPolicy = "block"
@@ -58,16 +60,19 @@ class ProducerSettings:
     max_in_flight: int = 8
     record_ttl: float | None = None
     retry_base: float = 0.1
-    retry_cap: float = 5.0
+    retry_cap: float = 1.0
+    exit_timeout: float = 30.0
 
     def __post_init__(self) -> None:
         problems = []
         if self.linger < 0:
             problems.append(f"linger must not be negative, got {self.linger}")
-        if not 1 <= self.batch_records <= MAX_BATCH_RECORDS:
-            problems.append(f"batch_records must be 1 to 500, got {self.batch_records}")
-        if not 1 <= self.batch_bytes <= MAX_BATCH_BYTES:
-            problems.append(f"batch_bytes must be 1 to {MAX_BATCH_BYTES}, got {self.batch_bytes}")
+        if not 1 <= self.batch_records <= MAX_RECORDS_PER_REQUEST:
+            problems.append(
+                f"batch_records must be 1 to {MAX_RECORDS_PER_REQUEST}, got {self.batch_records}"
+            )
+        if not 1 <= self.batch_bytes <= MAX_REQUEST_BYTES:
+            problems.append(f"batch_bytes must be 1 to {MAX_REQUEST_BYTES}, got {self.batch_bytes}")
         if self.buffer_records < 1 or self.buffer_bytes < 1:
             problems.append(
                 f"buffer_records and buffer_bytes must be positive, got "
@@ -87,5 +92,7 @@ class ProducerSettings:
             problems.append(
                 f"need 0 < retry_base <= retry_cap, got {self.retry_base} and {self.retry_cap}"
             )
+        if self.exit_timeout < 0:
+            problems.append(f"exit_timeout must not be negative, got {self.exit_timeout}")
         if problems:
             raise ConfigurationError("invalid producer settings: " + "; ".join(problems))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(slots=True)
@@ -19,11 +19,15 @@ class ProducerStats:
         retried_records: user records sent again after a retryable failure.
         throttled_records: user records the service throttled (each throttling counts).
         failed_records: user records that resolved to a failure.
-        ambiguous_records: user records retried after a failure that may have
-            delivered them (a lost connection): the only source of duplicates.
+        ambiguous_records: user records that met a failure that may have delivered
+            them all the same (a lost connection, a request unanswered at ``close``):
+            the only source of duplicates. Each record counts once.
         requests: PutRecords requests made.
         kinesis_records: Kinesis records sent (aggregated records count once).
         shard_map_refreshes: times the shard map was read.
+        shard_map_failures: times reading the shard map failed (it is retried with backoff).
+        errors_by_code: failed delivery attempts of user records by error code (the
+            AWS code, or the error's class when it has none), as KPL's ``ErrorsByCode``.
     """
 
     queued_records: int = 0
@@ -37,6 +41,8 @@ class ProducerStats:
     requests: int = 0
     kinesis_records: int = 0
     shard_map_refreshes: int = 0
+    shard_map_failures: int = 0
+    errors_by_code: dict[str, int] = field(default_factory=dict)
 
     def copy(self) -> ProducerStats:
         """A snapshot of these counters."""
@@ -52,4 +58,6 @@ class ProducerStats:
             self.requests,
             self.kinesis_records,
             self.shard_map_refreshes,
+            self.shard_map_failures,
+            dict(self.errors_by_code),
         )

@@ -9,9 +9,10 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Self
 
 from eventwire.errors import ProducerFullError, PublisherClosedError
-from eventwire.producer.core import ProducerCore
-from eventwire.producer.engine import Batch
+from eventwire.producer import exiting
+from eventwire.producer.core import REFRESH, Job, ProducerCore
 from eventwire.producer.futures import ProducerFuture, resolve_all
+from eventwire.producer.items import Batch
 from eventwire.records import PublishFailure, PublishResult
 
 if TYPE_CHECKING:
@@ -23,16 +24,19 @@ if TYPE_CHECKING:
     from eventwire.backend import Backend
     from eventwire.events import Event
     from eventwire.producer.clock import Clock
-    from eventwire.producer.engine import Resolved
+    from eventwire.producer.items import Resolved
     from eventwire.producer.settings import ProducerSettings
     from eventwire.producer.stats import ProducerStats
     from eventwire.records import Record
     from eventwire.spool.delivery import SpooledDelivery
     from eventwire.spool.settings import SpoolSettings
 
-_CLOSE_REASON = "the producer was closed before it could be delivered"
+
+def _close_reason(timeout: float) -> str:
+    return f"the producer was closed ({timeout:g} s given) before it could be delivered"
+
+
 _STOP = "stop"
-_REFRESH = "refresh"
 
 
 class Producer:
@@ -121,6 +125,7 @@ class Producer:
         self._settled = threading.Condition()
         self._closing = False
         self._closed = False
+        self._exiting = False
         self._abort = False
         self._flushing = 0
         self._resolving = 0
@@ -132,6 +137,7 @@ class Producer:
         if background:
             with self._cond:
                 self._grow()
+        exiting.track(self)
         if spooled is not None:
             from eventwire.spool.delivery import SpooledDelivery
 
@@ -315,24 +321,22 @@ class Producer:
                 self._followers.wait()
             finally:
                 self._following -= 1
-        engine, clock = self._engine, self._clock
+        engine = self._engine
         self._leading = True
         try:
             while not self._abort:
-                now = clock.now()
-                expired = engine.expire(now)
+                got, expired = self._core.next_job(self._closing or self._flushing > 0)
                 if expired:
                     return None, expired
-                if engine.start_refresh():
-                    return _REFRESH, []
-                got = engine.take(now, self._closing or self._flushing > 0)
+                if got == REFRESH:
+                    return REFRESH, []
                 if isinstance(got, Batch):
                     if self._following == 0 and self._live < self.settings.max_in_flight:
                         self._grow()
                     return got, []
                 if self._closing and engine.idle:
                     break
-                self._cond.wait(got)
+                self._cond.wait(got if isinstance(got, float) else None)
             self._followers.notify_all()
             return _STOP, []
         finally:
@@ -340,7 +344,7 @@ class Producer:
             self._followers.notify()
 
     def _work(self, job: Batch | str) -> None:
-        """Refresh the shard map (``_REFRESH``) or send one request and settle it."""
+        """Refresh the shard map (``REFRESH``) or send one request and settle it."""
         core = self._core
         if not isinstance(job, Batch):
             shards = core.read_shards()
@@ -375,17 +379,12 @@ class Producer:
         """
         resolve_all(self._settled, [(item.future, result) for item, result in resolved])
 
-    def _step(self, force: bool) -> tuple[Batch | str | float | None, Resolved]:
+    def _step(self, force: bool) -> tuple[Job, Resolved]:
         """Without a background thread: the next thing to do (lock held)."""
-        engine = self._engine
-        now = self._clock.now()
-        expired = engine.expire(now)
+        job, expired = self._core.next_job(force)
         if expired:
             self._resolving += 1
-            return None, expired
-        if engine.start_refresh():
-            return _REFRESH, []
-        return engine.take(now, force), []
+        return job, expired
 
     def _drive_once(self, force: bool) -> bool:
         """Without a background thread: do one step of work, sleeping on the clock if paced.
@@ -478,8 +477,8 @@ class Producer:
             self.flush(timeout)
         with self._cond:
             now = self._clock.now()
-            resolved = self._engine.abandon(_CLOSE_REASON)
-            self._core.settle_abandoned(resolved)
+            resolved = self._engine.abandon(_close_reason(timeout))
+            failures = self._core.settle_abandoned(resolved, self._stopped_how(timeout))
             self._abort = True
             self._closed = True
             self._cond.notify_all()
@@ -489,7 +488,19 @@ class Producer:
         self._core.announce(resolved, now)
         if idle:
             self._core.publisher.close()
-        return [failure for _, failure in resolved if isinstance(failure, PublishFailure)]
+        return failures
+
+    def _stopped_how(self, timeout: float) -> str:
+        if self._exiting:
+            return (
+                f"when the interpreter exited (the producer was never closed; {timeout:g} s given)"
+            )
+        return f"before close() gave up ({timeout:g} s)"
+
+    def _close_at_exit(self) -> None:
+        """Close an unclosed producer when the interpreter exits (see ``exiting``)."""
+        self._exiting = True
+        self.close(self.settings.exit_timeout)
 
     def _check_open(self) -> None:
         if self._closing:

@@ -44,6 +44,8 @@ class _CallFault:
     code: str
     message: str
     remaining: int
+    seconds: float = 0.0  # a rule for a period: fails every call for this long
+    until: float | None = None  # when that period ends (set by the first call it sees)
 
 
 @dataclass(slots=True)
@@ -101,6 +103,26 @@ class FaultInjector:
         with self._lock:
             self._state.calls.append(
                 _CallFault(operation, code, message or default_message(code), times)
+            )
+
+    def fail_for(
+        self,
+        seconds: float,
+        code: str = "InternalFailure",
+        message: str | None = None,
+        *,
+        operation: str | None = None,
+    ) -> None:
+        """Make every call of `operation` (None: any) fail for `seconds` on the model's clock.
+
+        The period starts at the first call the rule sees, so an outage lasts as
+        long whatever time passes before traffic arrives.
+        """
+        if seconds <= 0:
+            raise ValueError(f"seconds must be positive, got {seconds}")
+        with self._lock:
+            self._state.calls.append(
+                _CallFault(operation, code, message or default_message(code), 1, seconds=seconds)
             )
 
     def fail_entries(
@@ -189,6 +211,7 @@ class FaultInjector:
             return
         delay = 0.0
         fault: _CallFault | None = None
+        now = clock.now()
         with self._lock:
             for latency in state.latencies:
                 if latency.operation in (None, operation):
@@ -198,7 +221,14 @@ class FaultInjector:
             state.latencies = [x for x in state.latencies if x.remaining != 0]
             for call in state.calls:
                 if call.operation in (None, operation):
-                    call.remaining -= 1
+                    if call.seconds:
+                        if call.until is None:
+                            call.until = now + call.seconds
+                        if now >= call.until:
+                            call.remaining = 0  # the period is over
+                            continue
+                    else:
+                        call.remaining -= 1
                     fault = call
                     break
             state.calls = [x for x in state.calls if x.remaining > 0]

@@ -1,13 +1,20 @@
 """Per-shard throughput quotas measured on the model's clock.
 
-Writes use a sliding one-second window: a put is admitted only if the
-records and bytes admitted in the half-open window (now - 1 s, now] plus the
-new ones stay within 1,000 records and 1 MiB, which is "per second" taken
-literally. Reads allow 5 calls in any such window; read bytes use a 2 MiB/s
-bucket that may go into debt, so one large (up to 10 MiB) read is allowed and
-throttles the following calls until the debt is repaid, as AWS describes.
-`CallWindow` counts calls the same way for any limit and window length; the
-control-plane call rates (`call_rates`) are built on it too.
+Writes use two continuously refilling buckets per shard: 1,000 records and
+1 MiB, refilled at that much per second. A record is admitted while its
+bucket holds at least its size (a record larger than the bucket needs a
+full one) and may leave the byte bucket in debt, down to minus 9 MiB: so a
+shard accepts a record of up to 10 MiB at once and then throttles until the
+debt is repaid, averaging 1 MiB/s. This is how the Kinesis developer guide
+describes large records ("Handle large records",
+https://docs.aws.amazon.com/streams/latest/dev/large-records.html): the
+stream "accommodates large records by temporarily bursting beyond its
+sustained write throughput, then returning to its baseline rate over time",
+and the burst capacity "is continuously replenished", a tank refilling at a
+steady rate that a large record temporarily depletes. Reads allow 5 calls in
+any one-second window; read bytes use a 2 MiB/s bucket that may go into debt
+in the same way. `CallWindow` counts calls for any limit and window length;
+the control-plane call rates (`call_rates`) are built on it too.
 """
 
 from __future__ import annotations
@@ -20,37 +27,40 @@ READ_CALLS_PER_SECOND = 5
 READ_BYTES_PER_SECOND = 2 * 1024 * 1024
 
 
-class WriteWindow:
-    """Sliding one-second window of a shard's admitted writes; not thread-safe."""
+class WriteQuota:
+    """A shard's write buckets: records and bytes, refilled continuously; not thread-safe."""
 
-    __slots__ = ("_bytes", "_events", "_records")
+    __slots__ = ("_bytes", "_records", "_updated")
 
-    def __init__(self) -> None:
-        self._events: deque[list[float]] = deque()
-        self._records = 0
-        self._bytes = 0
+    def __init__(self, now: float | None = None) -> None:
+        self._records = float(WRITE_RECORDS_PER_SECOND)
+        self._bytes = float(WRITE_BYTES_PER_SECOND)
+        self._updated = now
 
     def admit(self, now: float, size: int) -> bool:
-        """Admit one record of `size` bytes at `now` if the window has room."""
-        events = self._events
-        horizon = now - 1.0
-        while events and events[0][0] <= horizon:
-            _, records, nbytes = events.popleft()
-            self._records -= int(records)
-            self._bytes -= int(nbytes)
-        if (
-            self._records + 1 > WRITE_RECORDS_PER_SECOND
-            or self._bytes + size > WRITE_BYTES_PER_SECOND
-        ):
+        """Admit one record of `size` bytes at `now` if the buckets allow it."""
+        updated = self._updated
+        if updated is None or now > updated:
+            if updated is not None:
+                elapsed = now - updated
+                self._records = min(
+                    float(WRITE_RECORDS_PER_SECOND),
+                    self._records + elapsed * WRITE_RECORDS_PER_SECOND,
+                )
+                self._bytes = min(
+                    float(WRITE_BYTES_PER_SECOND), self._bytes + elapsed * WRITE_BYTES_PER_SECOND
+                )
+            self._updated = now
+        # A record above a full bucket's worth needs a full bucket, then borrows the rest.
+        if self._records < 1 or self._bytes < min(size, WRITE_BYTES_PER_SECOND):
             return False
-        self._records += 1
-        self._bytes += size
-        if events and events[-1][0] == now:
-            events[-1][1] += 1
-            events[-1][2] += size
-        else:
-            events.append([now, 1, size])
+        self._records -= 1
+        self._bytes -= size
         return True
+
+
+WriteWindow = WriteQuota
+"""The name the stream model knows a shard's write quota by."""
 
 
 class CallWindow:
