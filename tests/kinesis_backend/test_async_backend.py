@@ -79,6 +79,27 @@ class TestAsyncKinesisBackend:
         assert 601 == len(read_records(kinesis, STREAM))
         assert expected_shards == shards
 
+    async def test_large_records_with_warnings_as_errors(
+        self, server: EmulatorServer, kinesis: Kinesis
+    ) -> None:
+        """Records over 1 MiB go out: aiohttp's ResourceWarning for large bytes bodies never fires.
+
+        Records may be up to 10 MiB once the stream's maximum record size is raised
+        (Kinesis API reference, UpdateMaxRecordSize); this suite turns warnings into errors.
+        """
+        kinesis.update_max_record_size(STREAM, 10240)
+        backend = _backend(server)
+        twin = backend.async_backend()
+        assert twin is not None
+        big = b"x" * (3 * 2**20)
+        async with twin:
+            receipt = await twin.publish(Record(big, "k1", event_id="one"))
+            results = await twin.publish_many([Record(big, "k2", event_id="two")])
+        backend.close()
+        assert "one" == receipt.event_id
+        assert [True] == [result.ok for result in results]
+        assert 2 == len(read_records(kinesis, STREAM))
+
     async def test_retries_follow_the_shared_policy(
         self, server: EmulatorServer, kinesis: Kinesis
     ) -> None:
