@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from eventwire_emulator.model import Kinesis, ModelError
-from eventwire_emulator.server import DEFAULT_HOST, DEFAULT_PORT, EmulatorServer
+from eventwire_emulator.server import DEFAULT_HOST, DEFAULT_PORT, EmulatorServer, Limits
 
 #: The one setting that switches quotas for the server and the in-process backend.
 QUOTAS_ENV = "EVENTWIRE_EMULATOR_QUOTAS"
@@ -32,6 +32,12 @@ def _stream(value: str) -> tuple[str, int]:
             f"expected NAME:SHARDS with SHARDS a positive integer, got {value!r}"
         )
     return name, int(shards)
+
+
+def _positive(value: str) -> int:
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
+    return int(value)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,6 +63,23 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         metavar="on|off",
         help=f"enforce the per-shard quotas (default: ${QUOTAS_ENV}, else on)",
+    )
+    serve.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=(
+            "also answer requests whose Host is NAME (loopback names and the bound "
+            "address always are); '*' allows any; repeat for more"
+        ),
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=_positive,
+        default=Limits().max_connections,
+        metavar="N",
+        help="connections served at once; more get 503 (default: %(default)s)",
     )
     serve.add_argument(
         "--stream",
@@ -116,7 +139,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ModelError as exc:
             parser.error(f"--stream {name}:{shards}: {exc.message}")
     try:
-        server = EmulatorServer(kinesis, host=args.host, port=args.port)
+        server = EmulatorServer(
+            kinesis,
+            host=args.host,
+            port=args.port,
+            limits=Limits(max_connections=args.max_connections),
+            allow_hosts=args.allow_host,
+        )
     except OSError as exc:
         print(
             f"eventwire-emulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr
