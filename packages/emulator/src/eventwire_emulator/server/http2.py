@@ -394,6 +394,10 @@ class Http2Connection:
                 finally:
                     with self._cond:
                         self._in_app -= 1
+                        if response is not None and isinstance(response.body, bytes):
+                            # Counted before the next request starts, so the bound holds.
+                            stream.pending = len(response.body)
+                            self._pending += stream.pending
                         self._pump()
             head_only = request is not None and request.method == "HEAD"
             self._respond(stream, response, head_only)
@@ -427,9 +431,6 @@ class Http2Connection:
             with self._cond:
                 self._check(stream)
                 self._conn.send_headers(stream.id, fields, end_stream=bare)
-                if not bare:
-                    stream.pending = len(body)
-                    self._pending += len(body)
             self._flush()
             if not bare:
                 self._send_data(stream, body, True)

@@ -33,9 +33,9 @@ class Limits:
     h2_upload_window: int = 2 * DEFAULT_MAX_BODY
     #: HTTP/2: bytes of built responses waiting for the client to read them; past
     #: this no new request of the connection is answered until some drain.
-    h2_pending_response_bytes: int = 32 * 1024 * 1024
+    h2_pending_response_bytes: int = 16 * 1024 * 1024
     #: HTTP/2: requests of one connection being answered (app running) at once.
-    h2_requests_in_progress: int = 4
+    h2_requests_in_progress: int = 2
     #: HTTP/2: SETTINGS, PING, RST_STREAM and other control frames a connection may
     #: send in a burst; then `h2_control_rate` a second. Beyond: GOAWAY ENHANCE_YOUR_CALM.
     h2_control_burst: int = 1000
