@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
@@ -111,9 +113,19 @@ class TestServe:
             (("--stream", "s:0"), {}, "NAME:SHARDS"),
             (("--stream", "bad name!:1"), {}, "--stream bad name!:1"),
             (("--quotas", "maybe"), {}, "on or off"),
+            (("--max-connections", "0"), {}, "positive integer"),
+            (("--max-connections", "\u00b2"), {}, "positive integer"),
             ((), {"EVENTWIRE_EMULATOR_QUOTAS": "perhaps"}, "EVENTWIRE_EMULATOR_QUOTAS"),
         ],
-        ids=["no-shards", "zero-shards", "invalid-name", "bad-quotas", "bad-env"],
+        ids=[
+            "no-shards",
+            "zero-shards",
+            "invalid-name",
+            "bad-quotas",
+            "no-connections",
+            "superscript-connections",
+            "bad-env",
+        ],
     )
     def test_bad_arguments_exit_2(
         self, args: tuple[str, ...], env: dict[str, str], message: str
@@ -125,6 +137,27 @@ class TestServe:
         )  # fmt: skip
         assert 2 == done.returncode
         assert message in done.stderr
+
+    def test_allow_host_and_connection_cap(self) -> None:
+        """--allow-host admits a name other than loopback's; --max-connections caps."""
+        with serving("--allow-host", "kinesis", "--max-connections", "1") as (process, url, _):
+            host, port = url.removeprefix("http://").rsplit(":", 1)
+            answers = []
+            for name in ("kinesis", "evil.example"):
+                with socket.create_connection((host, int(port)), timeout=10) as sock:
+                    sock.sendall(
+                        f"GET /health HTTP/1.1\r\nHost: {name}:{port}\r\n"
+                        "Connection: close\r\n\r\n".encode()
+                    )
+                    answers.append(sock.recv(65536).split(b" ", 2)[1])
+            with socket.create_connection((host, int(port)), timeout=10) as held:
+                held.sendall(b"GET")  # one connection held open: the cap is reached
+                time.sleep(0.3)
+                with socket.create_connection((host, int(port)), timeout=10) as refused:
+                    answers.append(refused.recv(65536).split(b" ", 2)[1])
+            process.terminate()
+            process.wait(10)
+        assert [b"200", b"403", b"503"] == answers
 
     def test_port_in_use_exits_1(self) -> None:
         """A port already taken is reported, with status 1."""

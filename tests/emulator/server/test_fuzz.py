@@ -183,15 +183,18 @@ def _h2_case(address: tuple[str, int], rng: random.Random) -> tuple[str, list[in
     frames = [struct.pack(">HL", 4, rng.choice([0, 65_535, 2**31]))]  # SETTINGS payload
     out = PREFACE + frame(FrameType.SETTINGS, 0, 0, frames[0] if rng.random() < 0.3 else b"")
     stream_id = 1
+    requests = set()
     for _ in range(rng.randint(1, 6)):
         if rng.random() < 0.4:
             out += _request_frames(stream_id)
+            requests.add(stream_id)
             stream_id += 2
         else:
             out += _random_frame(rng, stream_id)
     out += frame(FrameType.PING, 0, 0, b"fuzzdone")
     decoder = Decoder()
     statuses: list[int] = []
+    ponged = False
     with socket.create_connection(address, timeout=10) as sock:
         with contextlib.suppress(OSError):
             sock.sendall(out)
@@ -201,20 +204,29 @@ def _h2_case(address: tuple[str, int], rng: random.Random) -> tuple[str, list[in
                 chunk = sock.recv(65536)
             except ConnectionResetError:
                 chunk = b""
+            except TimeoutError:
+                # Answered PING; a request stream the fuzz broke may stay open.
+                return "pong", statuses
             if not chunk:
                 return "dropped", statuses
             data += chunk
             while len(data) >= 9 and len(data) >= 9 + int.from_bytes(data[:3], "big"):
                 length = int.from_bytes(data[:3], "big")
                 kind, flags, payload = data[3], data[4], data[9 : 9 + length]
+                sid = int.from_bytes(data[5:9], "big")
                 data = data[9 + length :]
                 if kind == FrameType.GOAWAY:
                     return "goaway", statuses
                 if kind == FrameType.PING and flags & Flag.ACK and payload == b"fuzzdone":
-                    return "pong", statuses
+                    ponged = True
+                    sock.settimeout(0.5)
                 if kind == FrameType.HEADERS:
                     fields = dict(decoder.decode(payload))
                     statuses.append(int(fields[":status"]))
+                if kind == FrameType.RST_STREAM or flags & Flag.END_STREAM:
+                    requests.discard(sid)
+            if ponged and not requests:
+                return "pong", statuses
 
 
 class TestFuzz:

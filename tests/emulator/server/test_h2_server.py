@@ -490,6 +490,17 @@ class TestStreamErrors:
         assert ErrorCode.PROTOCOL_ERROR == h2.goaway()[0]
 
 
+class TestClientGoaway:
+    """A client's GOAWAY lets the streams it opened finish (RFC 9113 section 6.8)."""
+
+    def test_answers_in_flight_complete(self, h2: H2Client) -> None:
+        """The JS SDK sends GOAWAY(0) as soon as headers arrive; the body still comes."""
+        stream = h2.request("ListStreams", {})
+        h2.send(frame(FrameType.GOAWAY, 0, 0, struct.pack(">LL", 0, ErrorCode.NO_ERROR)))
+        headers, body = h2.response(stream)
+        assert ("200", []) == (headers[":status"], document(body)["StreamNames"])
+
+
 class TestShutdown:
     """Stopping the server says GOAWAY to HTTP/2 clients."""
 

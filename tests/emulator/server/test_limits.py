@@ -139,6 +139,25 @@ def h2_server(app: CountingApp, **limits: object) -> HttpServer:
     return HttpServer(app, port=0, limits=Limits(**limits)).start()  # type: ignore[arg-type]
 
 
+class TestPublicSurface:
+    """The server package's public names are pinned."""
+
+    def test_all(self) -> None:
+        import eventwire_emulator.server as server
+
+        assert [
+            "DEFAULT_HOST",
+            "DEFAULT_MAX_BODY",
+            "DEFAULT_PORT",
+            "EmulatorApp",
+            "EmulatorServer",
+            "HttpServer",
+            "Limits",
+            "Request",
+            "Response",
+        ] == server.__all__
+
+
 class TestHeaders:
     """Header count and size are capped, repeats included, in linear time (431)."""
 
