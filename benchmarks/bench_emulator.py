@@ -8,7 +8,8 @@ import statistics
 import time
 import uuid
 
-from eventwire import Event, Publisher, Record, make_plugin_manager, record_for
+from eventwire import Event, Publisher
+from eventwire.backends import Record, make_plugin_manager, record_for
 from eventwire_emulator import EmulatorBackend, Kinesis
 
 BATCH = 500

@@ -14,7 +14,8 @@ from typing import Any
 
 from botocore.config import Config
 
-from eventwire import Event, Record, record_for
+from eventwire import Event
+from eventwire.backends import Record, record_for
 from eventwire_emulator.boto import client
 from eventwire_emulator.model import Kinesis
 from eventwire_kinesis import KinesisBackend

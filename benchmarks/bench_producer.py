@@ -23,7 +23,8 @@ import threading
 import time
 
 from benchmarks import peer_async_kinesis
-from eventwire import Producer, ProducerSettings, PublishReceipt, Record, ThrottledError
+from eventwire import Producer, ProducerSettings, PublishReceipt, ThrottledError
+from eventwire.backends import Record
 from eventwire_emulator.backend import EmulatorBackend
 from eventwire_emulator.model import Kinesis, SystemClock
 

@@ -20,7 +20,8 @@ import boto3
 from botocore.config import Config
 
 from benchmarks.bench_server import _start, _stop
-from eventwire import AsyncProducer, PublishReceipt, Record
+from eventwire import AsyncProducer, PublishReceipt
+from eventwire.backends import Record
 
 SHARDS = 4
 EVENTS = 12_000  # three seconds at the streams' 4,000 records/s

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 import pytest
 
 from eventwire import (
-    Backend,
     BackendError,
     Event,
     InvalidRecordError,
@@ -29,11 +28,10 @@ from eventwire import (
     PublisherClosedError,
     PublishFailure,
     PublishReceipt,
-    Record,
     StreamNotFoundError,
     default_registry,
-    record_for,
 )
+from eventwire.backends import Backend, Record, record_for
 from eventwire_emulator.model import MAX_HASH_KEY, hash_partition_key
 
 if TYPE_CHECKING:

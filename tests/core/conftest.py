@@ -5,7 +5,7 @@ from __future__ import annotations
 import pluggy
 import pytest
 
-from eventwire import make_plugin_manager
+from eventwire.backends import make_plugin_manager
 
 
 @pytest.fixture

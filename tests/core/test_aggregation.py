@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from eventwire import Record, aggregate, deaggregate, is_aggregated
 from eventwire.aggregation import MAGIC, Aggregator, UserRecord
+from eventwire.backends import Record, aggregate, deaggregate, is_aggregated
 from eventwire.protowire import WireFormatError, fields, read_varint, varint, varint_size
 
 keys = st.text(min_size=1, max_size=20)

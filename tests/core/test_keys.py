@@ -8,14 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from eventwire import (
-    Event,
-    InvalidHashKeyError,
-    InvalidPartitionKeyError,
-    check_hash_key,
-    check_partition_key,
-    record_for,
-)
+from eventwire import Event, InvalidHashKeyError, InvalidPartitionKeyError
+from eventwire.backends import check_hash_key, check_partition_key, record_for
 
 from .sample_events import OrderPlaced, PersonCreated, Routed
 
@@ -124,3 +118,16 @@ class TestExplicitHashKey:
         """The MD5 of any partition key is itself a valid hash key (the routing assumption)."""
         digest = int.from_bytes(hashlib.md5(b"key").digest(), "big")
         assert str(digest) == check_hash_key("t", digest)
+
+
+class TestErrorsShowLittleOfAValue:
+    """Errors echo at most about 60 characters of a user's value."""
+
+    def test_long_partition_key(self) -> None:
+        """A 300-character key is cut in the message, which says how long it was."""
+        with pytest.raises(InvalidPartitionKeyError) as info:
+            check_partition_key("t.v1", "k" * 300)
+        message = str(info.value)
+        assert "k" * 61 not in message
+        assert "300 characters" in message
+        assert "k" * 300 == info.value.value

@@ -14,10 +14,10 @@ from eventwire import (
     ConfigurationError,
     Publisher,
     available_backends,
-    make_plugin_manager,
     register_plugin,
     unregister_plugin,
 )
+from eventwire.backends import make_plugin_manager
 from eventwire.testing import capture_events
 
 from .sample_events import PersonCreated

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pluggy
 import pytest
 
-from eventwire import InvalidEventError, PublishContext, PublishFailure, Record, hookimpl
+from eventwire import InvalidEventError, PublishContext, PublishFailure, hookimpl
+from eventwire.backends import Record
 from eventwire.preparation import EventPreparer
 from eventwire.settings import PublisherSettings
 

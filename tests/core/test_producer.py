@@ -8,7 +8,6 @@ import pytest
 
 from eventwire import (
     AsyncProducer,
-    Backend,
     DeliveryTimeoutError,
     InvalidRecordError,
     Producer,
@@ -16,10 +15,10 @@ from eventwire import (
     ProducerSettings,
     PublisherClosedError,
     PublishReceipt,
-    Record,
     ThrottledError,
     hookimpl,
 )
+from eventwire.backends import Backend, Record
 from eventwire.producer import ManualClock
 from eventwire.testing import RecordingBackend
 

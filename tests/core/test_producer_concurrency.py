@@ -10,15 +10,14 @@ import pytest
 
 from eventwire import (
     AsyncProducer,
-    Backend,
     DeliveryTimeoutError,
     Producer,
     ProducerSettings,
     PublishFailure,
     PublishReceipt,
-    Record,
     ThrottledError,
 )
+from eventwire.backends import Backend, Record
 from eventwire.producer import ManualClock
 from eventwire.producer.engine import Batch, Engine, Pending
 from eventwire.producer.shardmap import hash_key_of

@@ -7,7 +7,7 @@ from concurrent.futures import Future, as_completed
 
 import pytest
 
-from eventwire import Record, deaggregate
+from eventwire.backends import Record, deaggregate
 from eventwire.producer.engine import Batch, Pending
 from eventwire.producer.futures import ProducerFuture, resolve_all
 from eventwire.producer.packing import Packer

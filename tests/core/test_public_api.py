@@ -3,6 +3,7 @@ from __future__ import annotations
 from importlib.metadata import version
 
 import eventwire
+import eventwire.backends
 import eventwire.testing
 
 
@@ -12,24 +13,40 @@ class TestPublicSurface:
     def test_eventwire_all(self) -> None:
         """eventwire.__all__ is pinned (ruff keeps it sorted) and every name exists."""
         expected = [
-            "DEFAULT_MAX_RECORD_SIZE", "MAX_RECORD_SIZE_LIMIT", "RETRYABLE_AWS_CODES",
-            "AsyncProducer", "Backend", "BackendConnectionError", "BackendError",
-            "ConfigurationError", "DecodeError", "DeliveryError", "DeliveryTimeoutError", "Event",
+            "AsyncProducer", "BackendConnectionError", "BackendError", "ConfigurationError",
+            "DecodeError", "DeliveryError", "DeliveryTimeoutError", "Event",
             "EventDefinitionError", "EventRegistry", "EventwireError", "InvalidEventError",
             "InvalidHashKeyError", "InvalidPartitionKeyError", "InvalidRecordError",
             "MalformedRecordError", "PermissionDeniedError", "Producer", "ProducerFullError",
             "ProducerSettings", "ProducerStats", "PublishContext", "PublishFailure",
             "PublishReceipt", "PublishRejectedError", "PublishResult", "Publisher",
-            "PublisherClosedError", "Record", "RecordTooLargeError", "RegistryError", "ShardInfo",
+            "PublisherClosedError", "RecordTooLargeError", "RegistryError",
             "StreamNotFoundError", "ThrottledError", "UnknownBackendError",
-            "UnknownEventTypeError", "UserRecord", "__version__", "aggregate",
-            "available_backends", "check_hash_key", "check_partition_key", "deaggregate",
-            "default_registry", "encode", "error_for_aws_code", "failure_from",
-            "get_plugin_manager", "hookimpl", "is_aggregated", "make_plugin_manager", "record_for",
-            "register_plugin", "unregister_plugin",
+            "UnknownEventTypeError", "__version__", "available_backends", "default_registry",
+            "hookimpl", "register_plugin", "unregister_plugin",
         ]  # fmt: skip
         assert expected == eventwire.__all__
         assert all(hasattr(eventwire, name) for name in expected)
+
+    def test_backends_all(self) -> None:
+        """eventwire.backends.__all__ (what backend authors build on) is pinned."""
+        expected = [
+            "DEFAULT_MAX_RECORD_SIZE", "MAX_HASH_KEY", "MAX_PARTITION_KEY_LENGTH",
+            "MAX_RECORDS_PER_REQUEST", "MAX_RECORD_SIZE_LIMIT", "MAX_REQUEST_BYTES",
+            "RETRYABLE_AWS_CODES", "SHARD_WRITE_BYTES_PER_SECOND",
+            "SHARD_WRITE_RECORDS_PER_SECOND", "Backend", "PublishFailure", "PublishReceipt",
+            "PublishResult", "Record", "ShardInfo", "UserRecord", "aggregate", "check_hash_key",
+            "check_partition_key", "deaggregate", "encode", "error_for_aws_code", "failure_from",
+            "get_plugin_manager", "is_aggregated", "local_problem", "make_plugin_manager",
+            "record_for", "record_weight", "split_requests",
+        ]  # fmt: skip
+        assert expected == eventwire.backends.__all__
+        assert all(hasattr(eventwire.backends, name) for name in expected)
+
+    def test_service_namespace_stays_small(self) -> None:
+        """Backend-author names live in eventwire.backends, not in the top-level namespace."""
+        assert [] == [n for n in eventwire.backends.__all__ if n in eventwire.__all__ and not
+                      n.startswith("Publish")]  # fmt: skip
 
     def test_testing_all(self) -> None:
         """eventwire.testing.__all__ is pinned."""

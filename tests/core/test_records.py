@@ -2,14 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from eventwire import (
-    DEFAULT_MAX_RECORD_SIZE,
-    MAX_RECORD_SIZE_LIMIT,
-    Event,
-    InvalidEventError,
-    RecordTooLargeError,
-    record_for,
-)
+from eventwire import Event, InvalidEventError, RecordTooLargeError
+from eventwire.backends import DEFAULT_MAX_RECORD_SIZE, MAX_RECORD_SIZE_LIMIT, record_for
 
 from .sample_events import PersonCreated
 

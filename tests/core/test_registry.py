@@ -15,8 +15,8 @@ from eventwire import (
     RegistryError,
     UnknownEventTypeError,
     default_registry,
-    encode,
 )
+from eventwire.backends import encode
 
 from .sample_events import OrderPlaced, PersonCreated
 

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from eventwire import DeliveryError, Publisher, make_plugin_manager
+from eventwire import DeliveryError, Publisher
+from eventwire.backends import make_plugin_manager
 from eventwire.testing import RecordingBackend, capture_events
 
 from .sample_events import OrderPlaced, PersonCreated

@@ -8,7 +8,7 @@ import aws_kinesis_agg.deaggregator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eventwire import Record, aggregate, deaggregate
+from eventwire.backends import Record, aggregate, deaggregate
 
 keys = st.text(st.characters(codec="utf-8"), min_size=1, max_size=20)
 hash_keys = st.integers(0, 2**128 - 1).map(str)

@@ -9,13 +9,12 @@ import pytest
 
 from eventwire import (
     AsyncProducer,
-    Backend,
     DeliveryTimeoutError,
     Producer,
     ProducerSettings,
     PublishReceipt,
-    Record,
 )
+from eventwire.backends import Backend, Record
 from eventwire_emulator.backend import EmulatorBackend
 from eventwire_emulator.model import Kinesis, ManualClock
 from eventwire_emulator.reading import read_records

@@ -15,10 +15,10 @@ from eventwire import (
     ProducerSettings,
     PublishFailure,
     PublishReceipt,
-    Record,
     StreamNotFoundError,
     default_registry,
 )
+from eventwire.backends import Record
 from eventwire.producer import ManualClock
 from eventwire_emulator.boto import client
 from eventwire_emulator.model import Kinesis

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from eventwire import Event, Record, record_for
+from eventwire import Event
+from eventwire.backends import Record, record_for
 
 
 class Placed(Event, event_type="com.example.kinesis.placed", partition_key="customer"):

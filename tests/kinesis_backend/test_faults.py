@@ -6,6 +6,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+from botocore.exceptions import ClientError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -238,3 +239,47 @@ class TestOrderingUnderFaults:
             mine = [r.ok for s, r in zip(steps, results, strict=True) if s.flow == flow]
             # Delivered events of a key form a prefix: nothing after a failure got through.
             assert sorted(mine, reverse=True) == mine
+
+
+class TestFailuresKeepTheirCause:
+    """A record that runs out of retries says what went wrong at the bottom."""
+
+    def test_whole_call_failure(
+        self, backend: KinesisBackend, kinesis: Kinesis, sent: list[Any]
+    ) -> None:
+        """A 500 on every PutRecords: the AWS code, botocore's error as cause, marked ambiguous.
+
+        The Kinesis API reference lists InternalFailure as a 500 that the caller
+        may retry; nothing says whether the failed request was applied.
+        """
+        kinesis.faults.fail("InternalFailure", operation="PutRecords", times=10)
+        [result] = backend.publish_many([rec(Placed(customer="c", n=1))])
+        assert isinstance(result, PublishFailure)
+        assert "InternalFailure" == result.code
+        assert isinstance(result.error.__cause__, ClientError)
+        assert "gave up after 4 attempt(s)" in result.message
+        assert result.error.ambiguous
+        assert 4 == result.attempts == len(sent)
+
+    def test_throttled_entries_are_not_ambiguous(
+        self, backend: KinesisBackend, kinesis: Kinesis
+    ) -> None:
+        """A throttled entry was refused, not lost: the failure is certain and names the code."""
+        kinesis.faults.fail_entries(THROTTLED, every=1, times=10)
+        [result] = backend.publish_many([rec(Placed(customer="c", n=1))])
+        assert isinstance(result, PublishFailure)
+        assert isinstance(result.error, ThrottledError)
+        assert THROTTLED == result.code
+        assert not result.error.ambiguous
+
+    def test_receipt_after_an_ambiguous_attempt_says_so(
+        self, backend: KinesisBackend, kinesis: Kinesis
+    ) -> None:
+        """After a 5xx and a retry, the record may be on the stream twice: the receipt says so."""
+        kinesis.faults.fail("InternalFailure", operation="PutRecords", times=1)
+        [first] = backend.publish_many([rec(Placed(customer="c", n=1))])
+        [second] = backend.publish_many([rec(Placed(customer="c", n=2))])
+        assert isinstance(first, PublishReceipt)
+        assert isinstance(second, PublishReceipt)
+        assert (2, True) == (first.attempts, first.ambiguous)
+        assert (1, False) == (second.attempts, second.ambiguous)

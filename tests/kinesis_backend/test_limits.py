@@ -1,4 +1,4 @@
-"""Request limits, backoff arithmetic, shard listing and the public surface."""
+"""Backoff arithmetic, shard listing and the public surface."""
 
 from __future__ import annotations
 
@@ -8,61 +8,11 @@ from typing import Any
 import pytest
 
 import eventwire_kinesis
-from eventwire import ConfigurationError, Record
+from eventwire import ConfigurationError
 from eventwire_emulator.model import Kinesis
 from eventwire_kinesis import KinesisBackend, RetryPolicy
-from eventwire_kinesis.batching import MAX_BATCH_BYTES, chunks, local_problem
 from eventwire_kinesis.retry import Backoff
 from tests.kinesis_backend.conftest import STREAM, FakeTime
-
-
-def sized(size: int, key: str = "k") -> Record:
-    return Record(b"x" * (size - len(key.encode())), key)
-
-
-class TestChunks:
-    """PutRecords requests hold at most 500 records and 10 MiB of data plus keys."""
-
-    def test_500_records_per_request(self) -> None:
-        """1201 small records make requests of 500, 500 and 201, in order."""
-        records = [sized(10) for _ in range(1201)]
-        found = list(chunks(range(1201), records))
-        assert [500, 500, 201] == [len(c) for c in found]
-        assert list(range(1201)) == [p for c in found for p in c]
-
-    def test_bytes_per_request_count_the_partition_key(self) -> None:
-        """Data plus partition key (UTF-8) fill a request up to exactly 10 MiB."""
-        half = MAX_BATCH_BYTES // 2
-        records = [sized(half, "ключ"), sized(half, "ключ"), sized(1)]
-        assert [[0, 1], [2]] == list(chunks(range(3), records))
-
-    def test_one_byte_over_starts_a_new_request(self) -> None:
-        """A record that would pass 10 MiB goes to the next request."""
-        half = MAX_BATCH_BYTES // 2
-        records = [sized(half), sized(half + 1)]
-        assert [[0], [1]] == list(chunks(range(2), records))
-
-
-class TestLocalProblem:
-    """Records no stream could accept are caught before sending."""
-
-    @pytest.mark.parametrize(
-        "record",
-        [
-            Record(b"x", ""),
-            Record(b"x", "k" * 257),
-            Record(b"x", "k", explicit_hash_key=str(2**128)),
-            Record(b"x", "k", explicit_hash_key="-1"),
-            Record(b"x" * MAX_BATCH_BYTES, "k"),
-        ],
-    )
-    def test_problems(self, record: Record) -> None:
-        """Bad keys and records above 10 MiB are named."""
-        assert local_problem(record) is not None
-
-    def test_fine(self) -> None:
-        """A 256-character key and the largest hash key are fine."""
-        assert local_problem(Record(b"x", "k" * 256, explicit_hash_key=str(2**128 - 1))) is None
 
 
 class TestBackoff:

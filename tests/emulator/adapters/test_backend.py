@@ -10,12 +10,11 @@ from eventwire import (
     PermissionDeniedError,
     Publisher,
     PublishFailure,
-    ShardInfo,
     StreamNotFoundError,
     ThrottledError,
     available_backends,
-    make_plugin_manager,
 )
+from eventwire.backends import ShardInfo, make_plugin_manager
 from eventwire_emulator import EmulatorBackend, Kinesis, ManualClock, read_events, shared_emulator
 from eventwire_emulator.model import hash_partition_key
 

@@ -7,6 +7,8 @@ decides what callers catch and what producers retry.
 
 from __future__ import annotations
 
+from typing import Any
+
 from eventwire.errors import (
     BackendError,
     DeliveryError,
@@ -67,6 +69,7 @@ def error_for_aws_code(
     action: str,
     region: str | None = None,
     note: str = "",
+    ambiguous: bool = False,
 ) -> BackendError:
     """The eventwire error for an AWS error ``code`` that ``action`` got on ``stream``.
 
@@ -78,10 +81,25 @@ def error_for_aws_code(
         action: the IAM action of the call (``kinesis:PutRecords``), named when denied.
         region: the region, named in the message when known.
         note: added to the message (how many attempts were made, say).
+        ambiguous: the request may have been applied although it failed (a 5xx).
     """
+    error = _error_for(code, message, backend, stream, action, region, note)
+    error.ambiguous = ambiguous
+    return error
+
+
+def _error_for(
+    code: str,
+    message: str,
+    backend: str,
+    stream: str,
+    action: str,
+    region: str | None,
+    note: str,
+) -> BackendError:
     if note:
         message = f"{message}; {note}"
-    context: dict[str, str | None] = {"backend": backend, "stream": stream, "code": code}
+    context: dict[str, Any] = {"backend": backend, "stream": stream, "code": code}
     where = f"stream {stream!r}" if region is None else f"stream {stream!r} in region {region}"
     if code == "ResourceNotFoundException":
         return StreamNotFoundError(

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from eventwire.errors import InvalidEventError, MalformedRecordError
+from eventwire.encodable import find_problem, unencodable
+from eventwire.errors import InvalidEventError, MalformedRecordError, preview
 
 if TYPE_CHECKING:
     from eventwire.events import Event
@@ -34,9 +35,19 @@ def encode(event: Event, *, source: str | None = None) -> bytes:
     """
     event_class = type(event)
     serializer = event.__pydantic_serializer__
-    # Two Rust-side serializations (envelope without its braces, payload) beat building
-    # the document in Python; exclude_none drops an unset subject and source.
-    envelope = serializer.to_json(event, include=_ENVELOPE, exclude_none=True)
+    try:
+        # Two Rust-side serializations (envelope without its braces, payload) beat building
+        # the document in Python; exclude_none drops an unset subject and source.
+        envelope = serializer.to_json(event, include=_ENVELOPE, exclude_none=True)
+        payload = serializer.to_json(event, exclude=_PAYLOAD_EXCLUDE)
+        extensions = _dumps(event.extensions).encode()[1:-1] if event.extensions else b""
+    except ValueError as exc:  # pydantic's serialization errors and UnicodeEncodeError
+        raise unencodable(event, exc) from exc
+    # Events write NaN and infinity as tokens JSON lacks; two byte scans find them (a
+    # match inside a string costs one field walk that finds nothing).
+    suspect = b"NaN" in payload or b"Infinity" in payload or event_class.__eventwire_walk__
+    if suspect and find_problem(event) is not None:
+        raise unencodable(event)
     parts = [event_class.__eventwire_head__, envelope[1:-1]]
     if event.source is None:
         if not source:
@@ -45,10 +56,16 @@ def encode(event: Event, *, source: str | None = None) -> bytes:
                 "through a Publisher (which stamps its configured source) or set source=...",
                 event_type=event_class.type,
             )
-        parts.append(b',"source":' + _dumps(source).encode())
-    if event.extensions:
-        parts.append(b"," + _dumps(event.extensions).encode()[1:-1])
-    parts += b',"data":', serializer.to_json(event, exclude=_PAYLOAD_EXCLUDE), b"}"
+        try:
+            parts.append(b',"source":' + _dumps(source).encode())
+        except UnicodeEncodeError as exc:
+            raise InvalidEventError(
+                f"source {preview(source)} holds a lone surrogate, which UTF-8 cannot encode",
+                event_type=event_class.type,
+            ) from exc
+    if extensions:
+        parts.append(b"," + extensions)
+    parts += b',"data":', payload, b"}"
     return b"".join(parts)
 
 

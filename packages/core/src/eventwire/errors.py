@@ -32,10 +32,23 @@ exactly one boundary, so callers never catch a botocore type.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+
+PREVIEW_LENGTH = 60
+"""Errors show at most about this many characters of a user's value."""
+
+
+def preview(value: object, limit: int = PREVIEW_LENGTH) -> str:
+    """``repr(value)``, shortened to about ``limit`` characters for an error message."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    length = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return f"{text[: limit - 3]}...{length}"
 
 
 class EventwireError(Exception):
@@ -77,7 +90,7 @@ class InvalidPartitionKeyError(InvalidEventError):
     def __init__(self, event_type: str, value: object, reason: str) -> None:
         self.value = value
         super().__init__(
-            f"event {event_type!r}: invalid partition key {value!r}: {reason}",
+            f"event {event_type!r}: invalid partition key {preview(value)}: {reason}",
             event_type=event_type,
         )
 
@@ -88,7 +101,7 @@ class InvalidHashKeyError(InvalidEventError):
     def __init__(self, event_type: str, value: object) -> None:
         self.value = value
         super().__init__(
-            f"event {event_type!r}: invalid explicit hash key {value!r}: "
+            f"event {event_type!r}: invalid explicit hash key {preview(value)}: "
             "it must be a decimal integer between 0 and 2**128 - 1 "
             "(340282366920938463463374607431768211455)",
             event_type=event_type,
@@ -123,11 +136,11 @@ class UnknownEventTypeError(DecodeError, LookupError):
     def __init__(self, event_type: str, known: Iterable[str]) -> None:
         self.event_type = event_type
         self.known = tuple(sorted(known))
-        preview = ", ".join(self.known[:10]) or "none"
+        listed = ", ".join(preview(name) for name in self.known[:10]) or "none"
         more = f" and {len(self.known) - 10} more" if len(self.known) > 10 else ""
         super().__init__(
-            f"no event class is registered for type {event_type!r} "
-            f"(registered: {preview}{more}); register it with registry.register(EventClass)"
+            f"no event class is registered for type {preview(event_type)} "
+            f"(registered: {listed}{more}); register it with registry.register(EventClass)"
         )
 
 
@@ -173,6 +186,9 @@ class BackendError(EventwireError):
         backend: name of the backend that failed.
         stream: the stream it was writing to, when known.
         code: the service's error code (for Kinesis, the AWS error code), when known.
+        ambiguous: a request carrying the record may have been applied even so (its
+            answer was lost: a read time-out, a connection reset, a 5xx), so the
+            stream may hold the record although this error says it failed.
     """
 
     def __init__(
@@ -182,10 +198,12 @@ class BackendError(EventwireError):
         backend: str | None = None,
         stream: str | None = None,
         code: str | None = None,
+        ambiguous: bool = False,
     ) -> None:
         self.backend = backend
         self.stream = stream
         self.code = code
+        self.ambiguous = ambiguous
         self.message = message
         super().__init__(message)
 
@@ -197,7 +215,7 @@ class StreamNotFoundError(BackendError, LookupError):
 class PermissionDeniedError(BackendError, PermissionError):
     """The credentials lack a permission; ``action`` names the IAM action."""
 
-    def __init__(self, message: str, *, action: str | None = None, **context: str | None) -> None:
+    def __init__(self, message: str, *, action: str | None = None, **context: Any) -> None:
         self.action = action
         super().__init__(message, **context)
 
@@ -227,5 +245,4 @@ class DeliveryTimeoutError(DeliveryError, TimeoutError):
     """
 
     def __init__(self, message: str, *, ambiguous: bool = False, **context: str | None) -> None:
-        self.ambiguous = ambiguous
-        super().__init__(message, code="Timeout", **context)
+        super().__init__(message, code="Timeout", ambiguous=ambiguous, **context)

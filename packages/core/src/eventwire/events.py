@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from eventwire.cloudevents import document_head
+from eventwire.encodable import has_foreign_models
 from eventwire.errors import EventDefinitionError
 from eventwire.keys import key_getter
 
@@ -62,7 +63,9 @@ class Event(BaseModel):
     Instances are immutable and reject unknown fields.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # NaN and infinity are written as tokens JSON lacks, so the encoder can spot them
+    # and refuse the event (pydantic's default, null, would not decode back).
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_inf_nan="constants")
 
     id: str = Field(default_factory=_new_id, min_length=1)
     source: str | None = Field(default=None, min_length=1)
@@ -80,6 +83,7 @@ class Event(BaseModel):
     __eventwire_head__: ClassVar[bytes]
     __eventwire_partition_key__: ClassVar[Callable[[Any], object]]
     __eventwire_hash_key__: ClassVar[Callable[[Any], object] | None]
+    __eventwire_walk__: ClassVar[bool] = False
     __eventwire_registry__: ClassVar[EventRegistry | None]
     partition_key_source: ClassVar[KeySource | None] = None
     explicit_hash_key_source: ClassVar[KeySource | None] = None
@@ -145,6 +149,7 @@ class Event(BaseModel):
         cls.__eventwire_partition_key__ = key_getter("id" if pk_source is None else pk_source)
         hk_source = cls.explicit_hash_key_source
         cls.__eventwire_hash_key__ = None if hk_source is None else key_getter(hk_source)
+        cls.__eventwire_walk__ = has_foreign_models(cls)
         if cls.abstract:
             return
         registry = cls.__dict__.get("__eventwire_registry__", _INHERIT)

@@ -9,15 +9,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from eventwire.errors import InvalidHashKeyError, InvalidPartitionKeyError
+from eventwire.limits import MAX_HASH_KEY, MAX_PARTITION_KEY_LENGTH, is_encodable
 
 if TYPE_CHECKING:
     from eventwire.events import Event, KeySource
-
-MAX_PARTITION_KEY_LENGTH = 256
-"""Kinesis accepts partition keys of 1 to 256 Unicode characters."""
-
-MAX_HASH_KEY = 2**128 - 1
-"""Kinesis hash keys are unsigned 128-bit integers."""
 
 
 def _key_text(value: object) -> str | None:
@@ -41,7 +36,7 @@ def key_getter(source: KeySource) -> Callable[[Event], object]:
 def check_partition_key(event_type: str, value: object) -> str:
     """Return ``value`` as a partition key, or raise ``InvalidPartitionKeyError``."""
     # The common cases first, without the general conversions below.
-    if type(value) is str and 0 < len(value) <= MAX_PARTITION_KEY_LENGTH:
+    if type(value) is str and 0 < len(value) <= MAX_PARTITION_KEY_LENGTH and value.isascii():
         return value
     if type(value) is int:
         return str(value)
@@ -58,6 +53,10 @@ def check_partition_key(event_type: str, value: object) -> str:
             value,
             f"it is {len(text)} characters long, over the limit of {MAX_PARTITION_KEY_LENGTH}",
         )
+    if not text.isascii() and not is_encodable(text):
+        raise InvalidPartitionKeyError(
+            event_type, value, "it is not valid Unicode text (it holds a lone surrogate)"
+        )
     return text
 
 
@@ -65,7 +64,7 @@ def check_hash_key(event_type: str, value: object) -> str:
     """Return ``value`` as a canonical decimal hash key, or raise ``InvalidHashKeyError``."""
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif isinstance(value, str) and value.isascii() and value.isdigit():
+    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 39:
         number = int(value)
     else:
         raise InvalidHashKeyError(event_type, value)

@@ -8,16 +8,11 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 from eventwire.cloudevents import encode
 from eventwire.errors import RecordTooLargeError
 from eventwire.keys import explicit_hash_key_for, partition_key_for
+from eventwire.limits import DEFAULT_MAX_RECORD_SIZE
 
 if TYPE_CHECKING:
     from eventwire.errors import BackendError, EventwireError
     from eventwire.events import Event
-
-DEFAULT_MAX_RECORD_SIZE = 1024 * 1024
-"""Kinesis's default maximum record size: data plus partition key, 1 MiB."""
-
-MAX_RECORD_SIZE_LIMIT = 10 * 1024 * 1024
-"""The largest maximum record size a Kinesis stream can be updated to (10 MiB)."""
 
 
 class Record(NamedTuple):
@@ -51,7 +46,13 @@ class Record(NamedTuple):
 
 
 class PublishReceipt(NamedTuple):
-    """Proof that a record was accepted by a stream (immutable; a named tuple for speed)."""
+    """Proof that a record was accepted by a stream (immutable; a named tuple for speed).
+
+    Attributes:
+        attempts: requests that carried the record, the successful one included.
+        ambiguous: an earlier attempt failed in a way that may have written the
+            record anyway (a time-out, a reset, a 5xx), so the stream may hold it twice.
+    """
 
     event_id: str
     backend: str
@@ -59,6 +60,7 @@ class PublishReceipt(NamedTuple):
     shard_id: str
     sequence_number: str
     attempts: int = 1
+    ambiguous: bool = False
 
     @property
     def ok(self) -> Literal[True]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from eventwire.errors import ConfigurationError
-from eventwire.records import DEFAULT_MAX_RECORD_SIZE, MAX_RECORD_SIZE_LIMIT
+from eventwire.limits import DEFAULT_MAX_RECORD_SIZE, MAX_RECORD_SIZE_LIMIT
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -5,15 +5,8 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from eventwire import (
-    Backend,
-    BackendError,
-    ConfigurationError,
-    PublisherClosedError,
-    PublishReceipt,
-    ShardInfo,
-    failure_from,
-)
+from eventwire import BackendError, ConfigurationError, PublisherClosedError, PublishReceipt
+from eventwire.backends import Backend, ShardInfo, failure_from, split_requests
 from eventwire_emulator.model import (
     InvalidArgument,
     Kinesis,
@@ -27,10 +20,9 @@ from eventwire_emulator.translate import BACKEND, translate
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from eventwire import PublishResult, Record
+    from eventwire import PublishResult
+    from eventwire.backends import Record
 
-MAX_BATCH_RECORDS = 500
-MAX_BATCH_BYTES = 10 * 1024 * 1024
 _OPEN_SHARDS = ShardFilter("AT_LATEST")  # AT_LATEST lists exactly the open shards
 
 _shared: Kinesis | None = None
@@ -141,19 +133,11 @@ class EmulatorBackend(Backend):
         )
 
     def publish_many(self, records: Sequence[Record]) -> list[PublishResult]:
-        """PutRecords in chunks of at most 500 records and 10 MiB; one result per record."""
+        """PutRecords in requests within the Kinesis limits; one result per record."""
         self._check_open()
         results: list[PublishResult] = []
-        start = 0
-        while start < len(records):
-            end, size = start, 0
-            while end < len(records) and end - start < MAX_BATCH_RECORDS:
-                size += len(records[end].data) + len(records[end].partition_key.encode())
-                if size > MAX_BATCH_BYTES and end > start:
-                    break
-                end += 1
-            results.extend(self._put_batch(records[start:end]))
-            start = end
+        for chunk in split_requests(records):
+            results.extend(self._put_batch(records[chunk[0] : chunk[-1] + 1]))
         return results
 
     def _put_batch(self, batch: Sequence[Record]) -> list[PublishResult]:

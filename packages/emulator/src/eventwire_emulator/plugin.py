@@ -9,7 +9,7 @@ from eventwire import hookimpl
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from eventwire import Backend
+    from eventwire.backends import Backend
 
 NAME = "emulator"
 

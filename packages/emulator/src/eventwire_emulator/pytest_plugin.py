@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from eventwire import Event, EventRegistry, Publisher, default_registry, make_plugin_manager
+from eventwire import Event, EventRegistry, Publisher, default_registry
+from eventwire.backends import make_plugin_manager
 from eventwire_emulator.backend import EmulatorBackend
 from eventwire_emulator.model import Kinesis, ManualClock
 from eventwire_emulator.reading import read_events

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from eventwire import deaggregate, default_registry
+from eventwire import default_registry
+from eventwire.backends import deaggregate
 
 if TYPE_CHECKING:
     from eventwire import Event, EventRegistry

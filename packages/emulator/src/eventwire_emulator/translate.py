@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from eventwire import BackendError, error_for_aws_code
+from eventwire import BackendError
+from eventwire.backends import error_for_aws_code
 from eventwire_emulator.model import ModelError
 from eventwire_emulator.wire import aws_error
 

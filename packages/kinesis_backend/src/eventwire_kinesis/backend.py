@@ -10,22 +10,18 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from eventwire import (
-    Backend,
     ConfigurationError,
     InvalidRecordError,
     PublisherClosedError,
     PublishReceipt,
     PublishResult,
-    Record,
-    ShardInfo,
-    failure_from,
 )
+from eventwire.backends import Backend, Record, ShardInfo, failure_from, local_problem
 from eventwire_kinesis.batch import BatchRun
-from eventwire_kinesis.batching import local_problem
 from eventwire_kinesis.client import LOCALSTACK_CREDENTIALS, aws_client, localstack_endpoint
-from eventwire_kinesis.errors import BOTO_ERRORS, RETRYABLE_CODES, Target, translate
+from eventwire_kinesis.errors import BOTO_ERRORS, Target, is_retryable, translate
 from eventwire_kinesis.ordering import SequenceChain
-from eventwire_kinesis.retry import Backoff, RetryPolicy
+from eventwire_kinesis.retry import Backoff, RetryPolicy, fit_timeouts
 from eventwire_kinesis.settings import KinesisSettings, resolve
 
 if TYPE_CHECKING:
@@ -114,7 +110,17 @@ class KinesisBackend(Backend):
         self._closed = False
         self._lock = threading.Lock()
         self._owns_client = settings.client is None
-        self.client: KinesisClient = settings.client or self._build_client(settings)
+        # A client of ours makes one attempt per call within timeouts we know, so the
+        # deadline can bound the call; a caller's client is used as given.
+        self._attempt_timeout: float | None = None
+        if settings.client is None:
+            connect, read = fit_timeouts(
+                settings.connect_timeout, settings.read_timeout, self.retry.deadline
+            )
+            self._attempt_timeout = connect + read
+            self.client: KinesisClient = self._build_client(settings, connect, read)
+        else:
+            self.client = settings.client
 
     @classmethod
     def from_options(
@@ -133,7 +139,9 @@ class KinesisBackend(Backend):
         """
         return cls(settings=resolve(options, backend=name, environ=environ), name=name, **kwargs)
 
-    def _build_client(self, settings: KinesisSettings) -> KinesisClient:
+    def _build_client(
+        self, settings: KinesisSettings, connect: float, read: float
+    ) -> KinesisClient:
         endpoint_url = settings.endpoint_url
         credentials = None
         if self.name == LOCALSTACK:
@@ -142,13 +150,13 @@ class KinesisBackend(Backend):
         return aws_client(
             settings.region,
             endpoint_url=endpoint_url,
-            connect_timeout=settings.connect_timeout,
-            read_timeout=settings.read_timeout,
+            connect_timeout=connect,
+            read_timeout=read,
             credentials=credentials,
         )
 
     def _backoff(self) -> Backoff:
-        return Backoff(self.retry, self._sleep, self._clock, self._rng)
+        return Backoff(self.retry, self._sleep, self._clock, self._rng, self._attempt_timeout)
 
     def _check_open(self) -> None:
         if self._closed:
@@ -203,17 +211,20 @@ class KinesisBackend(Backend):
         self, record: Record, params: PutRecordInputTypeDef, attempts: int
     ) -> PublishResult:
         backoff = self._backoff()
+        ambiguous = False
         while True:
             attempts += 1
             try:
                 response = self.client.put_record(**params)
             except BOTO_ERRORS as exc:
                 error = translate(exc, self._target, action=PUT_RECORD)
-                if error.code in RETRYABLE_CODES:
+                ambiguous = ambiguous or error.ambiguous
+                if is_retryable(error):
                     if backoff.can_retry(attempts) and backoff.wait():
                         continue
                     note = backoff.why_stopped(attempts)
                     error = translate(exc, self._target, action=PUT_RECORD, note=note)
+                error.ambiguous = ambiguous
                 error.__cause__ = exc
                 return failure_from(record, error, attempts)
             return PublishReceipt(
@@ -223,6 +234,7 @@ class KinesisBackend(Backend):
                 response["ShardId"],
                 response["SequenceNumber"],
                 attempts,
+                ambiguous,
             )
 
     def publish_many(self, records: Sequence[Record]) -> list[PublishResult]:
@@ -244,22 +256,24 @@ class KinesisBackend(Backend):
         return run.run()
 
     def single_attempt(self) -> KinesisBackend:
-        """A twin that sends each record once (``RetryPolicy(max_attempts=1)``).
+        """A twin that sends each record once: one HTTP request per record and call.
 
-        It shares this backend's client and ordering chain; a throttled or failed
-        entry comes back at once as a failure with its AWS code, for the caller
-        (a producer) to pace and retry. Closing the twin leaves the client open.
-        botocore's own retries of whole-call errors follow the client's config.
+        It shares this backend's client, timeouts and ordering chain; a throttled
+        or failed entry comes back at once as a failure with its AWS code and
+        cause, for the caller (a producer) to pace and retry. Clients eventwire
+        builds never retry inside botocore; a client passed in as ``client=``
+        keeps its own configuration. Closing the twin leaves the client open.
         """
         twin = KinesisBackend(
             settings=replace(self.settings, client=self.client),
-            retry=RetryPolicy(max_attempts=1),
+            retry=replace(self.retry, max_attempts=1),
             sleep=self._sleep,
             clock=self._clock,
             rng=self._rng,
             name=self.name,
         )
         twin._chain = self._chain  # one chain per stream, so ordered records stay chained
+        twin._attempt_timeout = self._attempt_timeout
         return twin
 
     # -- shards and lifecycle --------------------------------------------------

@@ -13,27 +13,28 @@ fails, the records after it fail too, unsent, instead of arriving out of order.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from eventwire import (
     BackendError,
     DeliveryError,
+    DeliveryTimeoutError,
     InvalidRecordError,
     PermissionDeniedError,
     PublishFailure,
     PublishReceipt,
     PublishResult,
-    Record,
     StreamNotFoundError,
-    failure_from,
 )
-from eventwire_kinesis.batching import chunks, local_problem
+from eventwire.backends import Record, failure_from, local_problem, split_requests
 from eventwire_kinesis.errors import (
     BOTO_ERRORS,
     RETRYABLE_CODES,
     Target,
     error_for_code,
+    is_retryable,
     translate,
 )
 
@@ -84,7 +85,11 @@ class BatchRun:
         self.send_one = send_one
         self.results: list[PublishResult | None] = [None] * len(records)
         self.attempts = [0] * len(records)
-        self.last_error: dict[int, tuple[str, str]] = {}
+        # Per record, what its last attempt got: a call's exception, or an entry's code and message.
+        self.last_error: dict[int, Exception | tuple[str, str]] = {}
+        self.last_exception: Exception | None = None
+        self.ambiguous: set[int] = set()
+        self.requests = 0
         self.failed_keys: dict[str, PublishFailure] = {}
         self.fatal: BackendError | None = None
 
@@ -105,7 +110,7 @@ class BatchRun:
         while pending:
             send, held = self.admit(pending)
             retry: list[int] = []
-            for chunk in chunks(send, self.records):
+            for chunk in split_requests(self.records, send):
                 retry.extend(self.send(chunk))
             pending = self.next_round(retry, held)
         return [result for result in self.results if result is not None]
@@ -131,6 +136,13 @@ class BatchRun:
             for position in chunk:
                 self.fail(position, self.fatal)
             return []
+        if self.requests and not self.backoff.can_send():
+            # Earlier requests of this call used up its deadline: fail the rest unsent.
+            error = self.deadline_error()
+            for position in chunk:
+                self.fail(position, error)
+            return []
+        self.requests += 1
         records = self.records
         attempts = self.attempts
         for position in chunk:
@@ -143,6 +155,7 @@ class BatchRun:
             return self.request_failed(chunk, exc)
         retry: list[int] = []
         backend, stream = self.target.backend, self.target.stream
+        ambiguous = self.ambiguous
         for position, result in zip(chunk, response["Records"], strict=True):
             code = result.get("ErrorCode")
             record = records[position]
@@ -155,6 +168,7 @@ class BatchRun:
                     result["ShardId"],
                     sequence_number,
                     attempts[position],
+                    position in ambiguous,
                 )
                 if record.ordered:
                     self.chain.record(record.partition_key, sequence_number)
@@ -170,9 +184,13 @@ class BatchRun:
     def request_failed(self, chunk: list[int], exc: Exception) -> list[int]:
         """Handle a PutRecords call that failed as a whole; return the positions to retry."""
         error = translate(exc, self.target, action=PUT_RECORDS)
-        if error.code in RETRYABLE_CODES:
+        error.__cause__ = exc
+        self.last_exception = exc
+        if error.ambiguous:
+            self.ambiguous.update(chunk)
+        if is_retryable(error):
             for position in chunk:
-                self.last_error[position] = (error.code or "", error.message)
+                self.last_error[position] = exc
             return list(chunk)
         if isinstance(error, _STREAM_FATAL):
             self.fatal = error
@@ -225,10 +243,31 @@ class BatchRun:
         if self.fatal is not None:
             self.fail(position, self.fatal)
             return
-        code, message = self.last_error[position]
+        last = self.last_error[position]
         note = self.backoff.why_stopped(self.attempts[position])
-        error = error_for_code(code, message, self.target, action=PUT_RECORDS, note=note)
+        if isinstance(last, Exception):
+            error = translate(last, self.target, action=PUT_RECORDS, note=note)
+            error.__cause__ = last
+        else:
+            code, message = last
+            error = error_for_code(code, message, self.target, action=PUT_RECORDS, note=note)
         self.fail(position, error)
+
+    def deadline_error(self) -> BackendError:
+        """Why records are failed unsent once the call's deadline leaves no time for a request."""
+        note = (
+            f"not sent: the retry deadline ({self.backoff.policy.deadline:g} s) left no time "
+            "for another request of this call"
+        )
+        if self.last_exception is not None:
+            error = translate(self.last_exception, self.target, action=PUT_RECORDS, note=note)
+            error.__cause__ = self.last_exception
+            return error
+        return DeliveryTimeoutError(
+            f"{note} to stream {self.target.stream!r}",
+            backend=self.target.backend,
+            stream=self.target.stream,
+        )
 
     def block(self, position: int) -> None:
         """Fail an ordered record whose predecessor with the same key was not delivered."""
@@ -247,6 +286,12 @@ class BatchRun:
     def fail(self, position: int, error: BackendError) -> None:
         """Record a final failure; an ordered record's failure blocks its key's successors."""
         record = self.records[position]
+        if position in self.ambiguous and not error.ambiguous:
+            # One failure object may serve many records: mark a copy, not the shared one.
+            marked = copy.copy(error)
+            marked.__cause__ = error.__cause__
+            marked.ambiguous = True
+            error = marked
         failure = failure_from(record, error, self.attempts[position])
         self.results[position] = failure
         if record.ordered:

@@ -19,7 +19,11 @@ def aws_client(
     read_timeout: float = 15.0,
     credentials: tuple[str, str] | None = None,
 ) -> KinesisClient:
-    """A boto3 Kinesis client with timeouts and botocore's ``standard`` retry mode.
+    """A boto3 Kinesis client with timeouts that makes one attempt per call.
+
+    The backend is the one retry layer: it counts attempts, paces them and keeps
+    them within its deadline, which botocore's own retries would defeat (they
+    multiplied requests and time behind its back).
 
     Credentials come from the standard boto3 chain (environment, profile, IAM
     role) unless ``credentials`` gives an access key pair. ``endpoint_url``
@@ -31,7 +35,7 @@ def aws_client(
     config = Config(
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
-        retries={"mode": "standard"},
+        retries={"mode": "standard", "total_max_attempts": 1},
     )
     access_key, secret_key = credentials or (None, None)
     return boto3.session.Session().client(

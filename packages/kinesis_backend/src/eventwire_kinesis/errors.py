@@ -14,7 +14,8 @@
     KMSThrottlingException, ThrottlingException,
     LimitExceededException                    ThrottledError (once retries ran out)
     EndpointConnectionError, ConnectTimeoutError,
-    ReadTimeoutError, ConnectionClosedError   BackendConnectionError
+    ReadTimeoutError, ConnectionClosedError   BackendConnectionError (retried; ``ambiguous``
+                                              once a request may have reached the service)
     anything else (InternalFailure, KMS...)   DeliveryError
 
 Every function here returns the eventwire error; callers ``raise ... from`` the
@@ -25,9 +26,13 @@ shared with the emulator backend so both backends fail alike.
 
 from __future__ import annotations
 
+from typing import Any
+
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
     HTTPClientError,
     NoCredentialsError,
     ParamValidationError,
@@ -35,14 +40,13 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from eventwire import (
-    RETRYABLE_AWS_CODES,
     BackendConnectionError,
     BackendError,
     DeliveryError,
     InvalidRecordError,
     PermissionDeniedError,
-    error_for_aws_code,
 )
+from eventwire.backends import RETRYABLE_AWS_CODES, error_for_aws_code
 
 BACKEND = "kinesis"
 
@@ -64,8 +68,23 @@ class Target:
         self.backend = backend
 
 
+def is_retryable(error: BackendError) -> bool:
+    """Whether another attempt may succeed: throttling, a transient failure, the network.
+
+    Clients eventwire builds make one attempt per call, so connection failures
+    and time-outs are retried here, by the one retry layer.
+    """
+    return error.code in RETRYABLE_CODES or isinstance(error, BackendConnectionError)
+
+
 def error_for_code(
-    code: str, message: str, target: Target, *, action: str, note: str = ""
+    code: str,
+    message: str,
+    target: Target,
+    *,
+    action: str,
+    note: str = "",
+    ambiguous: bool = False,
 ) -> BackendError:
     """The eventwire error for an AWS error ``code`` reported by ``action`` (kinesis:PutRecords).
 
@@ -80,6 +99,7 @@ def error_for_code(
         action=action,
         region=target.region,
         note=note,
+        ambiguous=ambiguous,
     )
 
 
@@ -93,13 +113,21 @@ def translate(exc: Exception, target: Target, *, action: str, note: str = "") ->
         error = exc.response.get("Error", {})
         code = str(error.get("Code") or "Unknown")
         message = str(error.get("Message") or exc)
-        return error_for_code(code, message, target, action=action, note=note)
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        # A 5xx leaves it open whether the service applied the request before failing.
+        return error_for_code(
+            code, message, target, action=action, note=note, ambiguous=status >= 500
+        )
     where = f"stream {target.stream!r} in region {target.region}"
-    context: dict[str, str | None] = {"backend": target.backend, "stream": target.stream}
+    context: dict[str, Any] = {"backend": target.backend, "stream": target.stream}
     if isinstance(exc, BotoConnectionError | HTTPClientError):
+        # Before a connection exists nothing was sent; after, the answer may be what was lost.
+        unsent = isinstance(exc, EndpointConnectionError | ConnectTimeoutError)
+        suffix = f"; {note}" if note else ""
         return BackendConnectionError(
             f"could not reach Kinesis for {where}: {exc}; check the network, the endpoint "
-            "URL and the connect/read timeouts",
+            f"URL and the connect/read timeouts{suffix}",
+            ambiguous=not unsent,
             **context,
         )
     if isinstance(exc, NoCredentialsError):

@@ -13,7 +13,7 @@ from eventwire import hookimpl
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from eventwire import Backend
+    from eventwire.backends import Backend
 
 BACKENDS = ("kinesis", "localstack")
 

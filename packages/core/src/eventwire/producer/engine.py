@@ -426,7 +426,7 @@ class Engine:
                 if pacer is not None:
                     pacer.succeeded()
                 self._retry_delay = 0.0
-                _, backend, stream, shard_id, sequence_number, _ = result
+                backend, stream, shard_id, sequence_number = result[1:5]
                 for item in group:
                     attempts = item.attempts = item.attempts + 1
                     if not item.done:
@@ -435,7 +435,7 @@ class Engine:
                         # is a Python function that costs twice as much.
                         receipt = _new_tuple(PublishReceipt, (
                             item.record.event_id, backend, stream, shard_id, sequence_number,
-                            attempts,
+                            attempts, False,
                         ))  # fmt: skip
                         resolved.append((item, receipt))
                 continue

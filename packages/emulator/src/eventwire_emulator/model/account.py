@@ -18,6 +18,10 @@ from eventwire_emulator.model.errors import (
 )
 from eventwire_emulator.model.faults import FaultInjector
 from eventwire_emulator.model.hashing import HashRange
+from eventwire_emulator.model.limits import (
+    DEFAULT_MAX_RECORD_KIB,
+    MAX_RECORD_KIB,
+)
 from eventwire_emulator.model.results import (
     Limits,
     ListStreamsResult,
@@ -33,8 +37,6 @@ from eventwire_emulator.model.tokens import TokenCodec
 ON_DEMAND_SHARDS = 4
 ITERATOR_TTL_SECONDS = 300.0
 NEXT_TOKEN_TTL_SECONDS = 300.0
-MAX_PUT_RECORDS = 500
-MAX_PUT_RECORDS_BYTES = 10 * 1024 * 1024
 MAX_SHARDS_PER_STREAM = 10_000
 ITERATOR_TYPES = (
     "AT_SEQUENCE_NUMBER",
@@ -168,7 +170,9 @@ class Account(Admission):
             raise InvalidArgument(
                 f"ShardCount must be at least 1 for a PROVISIONED stream, got {shard_count}."
             )
-        check_range(max_record_size_in_kib, 1024, 10240, "MaxRecordSizeInKiB")
+        check_range(
+            max_record_size_in_kib, DEFAULT_MAX_RECORD_KIB, MAX_RECORD_KIB, "MaxRecordSizeInKiB"
+        )
         now = self.clock.now()
         with self._lock:
             if stream_name in self._streams:
@@ -194,7 +198,7 @@ class Account(Admission):
                 self._serial,
                 stream_mode,
                 now,
-                max_record_size_in_kib or 1024,
+                max_record_size_in_kib or DEFAULT_MAX_RECORD_KIB,
             )
             if tags:
                 metadata.add_tags(stream.tags, tags, f"stream {stream_name}")

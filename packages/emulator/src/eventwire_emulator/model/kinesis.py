@@ -10,8 +10,6 @@ from eventwire_emulator.model import listing
 from eventwire_emulator.model.account import (
     ITERATOR_TTL_SECONDS,
     ITERATOR_TYPES,
-    MAX_PUT_RECORDS,
-    MAX_PUT_RECORDS_BYTES,
     NEXT_TOKEN_TTL_SECONDS,
     check_range,
 )
@@ -24,6 +22,11 @@ from eventwire_emulator.model.errors import (
     ThroughputExceeded,
 )
 from eventwire_emulator.model.hashing import parse_hash_key
+from eventwire_emulator.model.limits import (
+    MAX_PARTITION_KEY_LENGTH,
+    MAX_PUT_RECORDS,
+    MAX_PUT_RECORDS_BYTES,
+)
 from eventwire_emulator.model.management import Management
 from eventwire_emulator.model.results import (
     GetRecordsResult,
@@ -88,7 +91,10 @@ class Kinesis(Management):
         found = self._stream(stream)
         if not isinstance(data, bytes):
             raise InvalidArgument(f"Data must be bytes, got {type(data).__name__}.")
-        if not isinstance(partition_key, str) or not 1 <= len(partition_key) <= 256:
+        if (
+            not isinstance(partition_key, str)
+            or not 1 <= len(partition_key) <= MAX_PARTITION_KEY_LENGTH
+        ):
             raise InvalidArgument(
                 f"Invalid PartitionKey {partition_key!r}: must be 1 to 256 characters."
             )
@@ -144,7 +150,7 @@ class Kinesis(Management):
         for position, (data, key, explicit) in enumerate(records, 1):
             if data.__class__ is not bytes:
                 raise self._entry_error(position, f"data must be bytes, got {type(data).__name__}")
-            if not 0 < len(key) <= 256:
+            if not 0 < len(key) <= MAX_PARTITION_KEY_LENGTH:
                 raise self._entry_error(
                     position, f"partitionKey {key!r} must have 1 to 256 characters"
                 )

@@ -15,6 +15,7 @@ from eventwire_emulator.model.errors import (
     UnsupportedInStreamMode,
 )
 from eventwire_emulator.model.hashing import parse_hash_key
+from eventwire_emulator.model.limits import DEFAULT_MAX_RECORD_KIB, MAX_RECORD_KIB
 from eventwire_emulator.model.results import (
     Consumer,
     EnhancedMonitoringResult,
@@ -229,7 +230,9 @@ class Management(Account):
     def update_max_record_size(self, stream: str, max_record_size_in_kib: int) -> None:
         """UpdateMaxRecordSize (1024..10240 KiB)."""
         self._api_call("UpdateMaxRecordSize")
-        check_range(max_record_size_in_kib, 1024, 10240, "MaxRecordSizeInKiB")
+        check_range(
+            max_record_size_in_kib, DEFAULT_MAX_RECORD_KIB, MAX_RECORD_KIB, "MaxRecordSizeInKiB"
+        )
         found = self._stream(stream)
         with found.lock:
             found.max_record_bytes = max_record_size_in_kib * 1024

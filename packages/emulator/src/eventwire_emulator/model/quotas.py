@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections import deque
 
-WRITE_RECORDS_PER_SECOND = 1000
-WRITE_BYTES_PER_SECOND = 1024 * 1024
+from eventwire_emulator.model.limits import WRITE_BYTES_PER_SECOND, WRITE_RECORDS_PER_SECOND
+
 READ_CALLS_PER_SECOND = 5
 READ_BYTES_PER_SECOND = 2 * 1024 * 1024
 
