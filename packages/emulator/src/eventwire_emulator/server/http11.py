@@ -13,7 +13,7 @@ import contextlib
 import io
 import socket
 from http import HTTPStatus
-from typing import BinaryIO, cast
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from eventwire_emulator.server.limits import Limits
 from eventwire_emulator.server.messages import (
@@ -25,7 +25,9 @@ from eventwire_emulator.server.messages import (
     parse_length,
     streaming,
 )
-from eventwire_emulator.server.watch import HeadWatch
+
+if TYPE_CHECKING:
+    from eventwire_emulator.server.watch import HeadWatch
 
 #: Longest request line or header line accepted.
 MAX_LINE = 16 * 1024
@@ -151,6 +153,13 @@ def _head(status: int, headers: dict[str, str], close: bool) -> bytes:
         lines.append("Connection: close\r\n")
     lines.append("\r\n")
     return "".join(lines).encode("latin-1")
+
+
+def closing_response(response: Response) -> bytes:
+    """A whole response with ``Connection: close``, for refusals sent outside the loop."""
+    body = response.body
+    assert isinstance(body, bytes), "a refusal is a whole response"
+    return _head(response.status, response.headers, True) + body
 
 
 def _send(sock: socket.socket, response: Response, close: bool, head_only: bool) -> None:

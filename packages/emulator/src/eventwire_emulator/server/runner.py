@@ -13,6 +13,7 @@ from eventwire_emulator.model import Kinesis
 from eventwire_emulator.server.app import EmulatorApp
 from eventwire_emulator.server.hosts import HostCheck, HostPolicy
 from eventwire_emulator.server.http2 import Http2Connection
+from eventwire_emulator.server.http11 import closing_response
 from eventwire_emulator.server.limits import Limits
 from eventwire_emulator.server.messages import App, error_response
 from eventwire_emulator.server.protocol import serve
@@ -24,15 +25,13 @@ DEFAULT_PORT = 4567
 
 
 def _refusal(limit: int) -> bytes:
-    response = error_response(
-        503,
-        "ServiceUnavailableException",
-        f"The emulator serves at most {limit} connections at once; retry later.",
+    return closing_response(
+        error_response(
+            503,
+            "ServiceUnavailableException",
+            f"The emulator serves at most {limit} connections at once; retry later.",
+        )
     )
-    head = "".join(f"{name}: {value}\r\n" for name, value in response.headers.items())
-    body = response.body
-    assert isinstance(body, bytes), "an error response is whole"
-    return f"HTTP/1.1 503 Service Unavailable\r\n{head}Connection: close\r\n\r\n".encode() + body
 
 
 class HttpServer:

@@ -14,23 +14,16 @@ import socket
 import threading
 import time
 
+from eventwire_emulator.server.http11 import closing_response
 from eventwire_emulator.server.messages import error_response
 
 #: How often the watchdog looks for late heads.
 PERIOD = 0.25
 
 
-def _late_answer() -> bytes:
-    response = error_response(
-        408, "RequestTimeoutException", "The request head did not arrive in time."
-    )
-    head = "".join(f"{name}: {value}\r\n" for name, value in response.headers.items())
-    body = response.body
-    assert isinstance(body, bytes), "an error response is whole"
-    return (f"HTTP/1.1 408 Request Timeout\r\n{head}Connection: close\r\n\r\n").encode() + body
-
-
-_LATE = _late_answer()
+_LATE = closing_response(
+    error_response(408, "RequestTimeoutException", "The request head did not arrive in time.")
+)
 
 
 class HeadWatch:
