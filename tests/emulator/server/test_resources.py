@@ -42,6 +42,8 @@ from tests.emulator.server.h2_client import (
 #: on a process of about 150 MB, with room for the allocator's fragmentation.
 RSS_BOUND = 640 * 1024 * 1024
 SECONDS = 3.0
+#: Threads of an idle server: main, accept, watchdog, and a few to spare.
+IDLE_THREADS = 8
 TARGET = "Kinesis_20131202."
 
 
@@ -134,6 +136,16 @@ def _run(server: ServerProcess, attack: Callable[[threading.Event], None]) -> li
     attacker.join(15)
     server.sample()
     return statuses
+
+
+def _threads_after(server: ServerProcess, seconds: float = 15.0) -> int:
+    """The server's thread count once the hostile clients have gone (waiting for it to drop)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        server.sample()
+        if server.threads[-1] <= IDLE_THREADS or time.monotonic() > deadline:
+            return server.threads[-1]
+        time.sleep(0.2)
 
 
 def _quietly(action: Callable[[], object]) -> None:
@@ -282,3 +294,5 @@ class TestResources:
         assert max(server_process.rss) < RSS_BOUND
         assert len(statuses) >= 5
         assert {200} == set(statuses)
+        # What the clients made the server hold goes when they do.
+        assert _threads_after(server_process) <= IDLE_THREADS
