@@ -333,6 +333,17 @@ class TestHttp2Bounds:
             h2.close()
             server.stop()
 
+    def test_idle_with_open_streams(self, counting: CountingApp) -> None:
+        """Streams opened and never finished do not keep a quiet connection alive."""
+        server = h2_server(counting, idle_timeout=0.5)
+        h2 = H2Client(server.url)
+        try:
+            h2.open(kinesis_fields("ListStreams", b"{}"))  # no body follows
+            assert ErrorCode.NO_ERROR == h2.goaway()[0]
+        finally:
+            h2.close()
+            server.stop()
+
     def test_unread_responses_stop_the_app(self, counting: CountingApp) -> None:
         """A client that grants no window gets its requests queued, not all answered."""
         server = h2_server(counting, h2_requests_in_progress=2, h2_pending_response_bytes=1)

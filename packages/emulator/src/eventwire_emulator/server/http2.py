@@ -211,9 +211,10 @@ class Http2Connection:
             try:
                 return self._sock.recv(64 * 1024)
             except TimeoutError:
-                # A client quietly reading a long stream is not idle.
+                # A client quietly reading a long answer is not idle; one that opened
+                # streams and sends nothing more is.
                 with self._cond:
-                    if self._streams:
+                    if any(stream.answering for stream in self._streams.values()):
                         continue
                 raise
 
