@@ -16,6 +16,8 @@ from eventwire_emulator.server.messages import App, Request, Response, error_res
 
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 _WILDCARDS = frozenset({"0.0.0.0", "::", ""})
+#: Host values whose verdict is remembered.
+_SEEN = 64
 
 
 def host_name(value: str) -> str:
@@ -44,9 +46,19 @@ class HostPolicy:
         self.any = "*" in extra
         self.names = _LOOPBACK_NAMES | extra | {host_name(bound)}
         self._every_interface = bound in _WILDCARDS
+        # Clients send the same Host on every request: decide each value once.
+        self._seen: dict[str, bool] = {}
 
     def allows(self, value: str) -> bool:
         """Whether a request with Host `value` may be answered."""
+        known = self._seen.get(value)
+        if known is None:
+            if len(self._seen) >= _SEEN:
+                self._seen.clear()  # bounded: a client can send any number of names
+            known = self._seen[value] = self._decide(value)
+        return known
+
+    def _decide(self, value: str) -> bool:
         if self.any:
             return True
         name = host_name(value)

@@ -58,8 +58,9 @@ def _read_head(rfile: BinaryIO, limits: Limits) -> Request | None:
     if len(parts) != 3 or not parts[2].startswith(b"HTTP/1."):
         raise HttpError(400, "BadRequestException", f"Malformed request line {line[:80]!r}.")
     method, target, version = (part.decode("latin-1") for part in parts)
-    # Repeats count towards both caps, and fold once at the end: linear in the head.
-    fields: dict[str, list[str]] = {}
+    # Repeats count towards both caps and fold once at the end: linear in the head.
+    headers: dict[str, str] = {}
+    repeats: dict[str, list[str]] = {}
     count = 0
     size = 0
     while True:
@@ -81,12 +82,14 @@ def _read_head(rfile: BinaryIO, limits: Limits) -> Request | None:
         name = name.strip().lower()
         if not colon or not name or " " in name:
             raise HttpError(400, "BadRequestException", f"Malformed header line {line[:80]!r}.")
-        fields.setdefault(name, []).append(value.strip())
+        value = value.strip()
+        if name in headers:
+            repeats.setdefault(name, [headers[name]]).append(value)
+        else:
+            headers[name] = value
     # Repeated headers fold into one comma-separated value (RFC 9110 section 5.3).
-    headers = {
-        name: values[0] if len(values) == 1 else ", ".join(values)
-        for name, values in fields.items()
-    }
+    for name, values in repeats.items():
+        headers[name] = ", ".join(values)
     return Request(method, target, version, headers)
 
 
