@@ -413,11 +413,12 @@ class TestConnectionErrors:
         with pytest.raises(EOFError):
             h2.frame()
 
-    def test_bad_preface(self, server: EmulatorServer) -> None:
+    @pytest.mark.parametrize("then", [b"", settings({})], ids=["alone", "with SETTINGS"])
+    def test_bad_preface(self, server: EmulatorServer, then: bytes) -> None:
         """A preface that starts right but ends wrong is a PROTOCOL_ERROR."""
         h2 = H2Client(server.url, handshake=False)
         try:
-            h2.send(b"PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n")
+            h2.send(b"PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n" + then)
             assert ErrorCode.PROTOCOL_ERROR == h2.goaway()[0]
         finally:
             h2.close()

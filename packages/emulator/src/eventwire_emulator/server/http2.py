@@ -191,6 +191,8 @@ class Http2Connection:
                 return data  # the client left; h2 sees what it sent
             data += chunk
         self._sock.settimeout(self._limits.idle_timeout)
+        if not data.startswith(PREFACE):
+            self._refuse_opening("Invalid HTTP/2 connection preface.")
         kind, flags = data[len(PREFACE) + 3], data[len(PREFACE) + 4]
         if kind != _SETTINGS_TYPE or flags & 0x1:
             self._refuse_opening("The preface lacks SETTINGS.")
