@@ -21,6 +21,9 @@ PACKAGES = {
     "emulator": "eventwire-emulator",
 }
 SOURCES = [f"packages/{directory}/src" for directory in PACKAGES]
+# The official AsyncAPI JSON schemas, which the core tests validate exported documents against.
+ASYNCAPI_SPECS = "@asyncapi/specs@6.11.1"
+NPM_PREFIX = ".artifacts/npm"
 
 
 def sync(session: nox.Session, *args: str) -> None:
@@ -41,7 +44,18 @@ def sync(session: nox.Session, *args: str) -> None:
 def tests(session: nox.Session, package: str) -> None:
     """Run one package's tests with only that package's declared dependencies installed."""
     sync(session, "--package", PACKAGES[package], "--group", "test")
+    if package == "core":
+        install_asyncapi_specs(session)
     session.run("pytest", f"tests/{package}", *session.posargs)
+
+
+def install_asyncapi_specs(session: nox.Session) -> None:
+    """Install the @asyncapi/specs npm package (announced) for the AsyncAPI document tests."""
+    session.log(f"installing {ASYNCAPI_SPECS} from npm into {NPM_PREFIX} for the schema tests")
+    session.run(
+        "npm", "install", "--no-save", "--no-audit", "--no-fund", "--prefix", NPM_PREFIX,
+        ASYNCAPI_SPECS, external=True,
+    )  # fmt: skip
 
 
 @nox.session(python=PYTHON)

@@ -15,15 +15,17 @@ class TestPublicSurface:
         expected = [
             "AsyncProducer", "BackendConnectionError", "BackendError", "ConfigurationError",
             "DecodeError", "DeliveryError", "DeliveryTimeoutError", "Event",
-            "EventDefinitionError", "EventRegistry", "EventwireError", "InvalidEventError",
-            "InvalidHashKeyError", "InvalidPartitionKeyError", "InvalidRecordError",
-            "MalformedRecordError", "PermissionDeniedError", "Producer", "ProducerFullError",
+            "EventDefinitionError", "EventRegistry", "EventValidationError", "EventwireError",
+            "InvalidEventError", "InvalidHashKeyError", "InvalidPartitionKeyError",
+            "InvalidRecordError", "MalformedRecordError", "NewerEventVersionError",
+            "NewerVersionPolicy", "PermissionDeniedError", "Producer", "ProducerFullError",
             "ProducerSettings", "ProducerStats", "PublishContext", "PublishFailure",
             "PublishReceipt", "PublishRejectedError", "PublishResult", "Publisher",
-            "PublisherClosedError", "RecordTooLargeError", "RegistryError",
-            "StreamNotFoundError", "ThrottledError", "UnknownBackendError",
-            "UnknownEventTypeError", "__version__", "available_backends", "default_registry",
-            "hookimpl", "register_plugin", "unregister_plugin",
+            "PublisherClosedError", "RecordTooLargeError", "RegistryError", "SchemaError",
+            "SchemaRegistryError", "StreamNotFoundError", "ThrottledError", "UnknownBackendError",
+            "UnknownEventTypeError", "UpcastError", "Upcaster", "__version__",
+            "available_backends", "default_registry", "hookimpl", "register_plugin",
+            "unregister_plugin",
         ]  # fmt: skip
         assert expected == eventwire.__all__
         assert all(hasattr(eventwire, name) for name in expected)
@@ -50,7 +52,12 @@ class TestPublicSurface:
 
     def test_testing_all(self) -> None:
         """eventwire.testing.__all__ is pinned."""
-        assert ["CapturedEvents", "RecordingBackend", "capture_events"] == eventwire.testing.__all__
+        assert [
+            "CapturedEvents",
+            "InMemorySchemaRegistry",
+            "RecordingBackend",
+            "capture_events",
+        ] == eventwire.testing.__all__
 
     def test_version_from_metadata(self) -> None:
         """__version__ comes from the installed distribution's metadata."""
@@ -67,7 +74,7 @@ class TestErrorTree:
             for name in eventwire.__all__
             if name.endswith("Error") and isinstance(getattr(eventwire, name), type)
         ]
-        assert 23 == len(errors)
+        assert 28 == len(errors)
         assert all(issubclass(error, eventwire.EventwireError) for error in errors)
 
     def test_builtin_bases(self) -> None:

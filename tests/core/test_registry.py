@@ -119,7 +119,7 @@ class TestDecodeErrors:
             b'{"id":"1","source":"s","type":"com.example.person.created.v1",'
             b'"specversion":"1.0","data":{"person_id":"not a number","name":"a"}}'
         )
-        with pytest.raises(MalformedRecordError, match="person_id: Input should be a valid"):
+        with pytest.raises(MalformedRecordError, match=r"field .person_id.: Input should be"):
             default_registry.decode(data)
 
     def test_unknown_type(self) -> None:

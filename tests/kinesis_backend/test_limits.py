@@ -92,11 +92,13 @@ class TestPublicApi:
         """The exported names."""
         assert [
             "OPTIONS",
+            "GlueSchemaRegistryClient",
             "KinesisBackend",
             "KinesisSettings",
             "RetryPolicy",
             "StreamAddress",
             "__version__",
+            "glue_client",
         ] == eventwire_kinesis.__all__
 
     def test_version_from_metadata(self) -> None:

@@ -18,22 +18,27 @@ from eventwire.errors import (
     DeliveryError,
     DeliveryTimeoutError,
     EventDefinitionError,
+    EventValidationError,
     EventwireError,
     InvalidEventError,
     InvalidHashKeyError,
     InvalidPartitionKeyError,
     InvalidRecordError,
     MalformedRecordError,
+    NewerEventVersionError,
     PermissionDeniedError,
     ProducerFullError,
     PublisherClosedError,
     PublishRejectedError,
     RecordTooLargeError,
     RegistryError,
+    SchemaError,
+    SchemaRegistryError,
     StreamNotFoundError,
     ThrottledError,
     UnknownBackendError,
     UnknownEventTypeError,
+    UpcastError,
 )
 from eventwire.events import Event
 from eventwire.hookspecs import hookimpl
@@ -42,6 +47,7 @@ from eventwire.producer import AsyncProducer, Producer, ProducerSettings, Produc
 from eventwire.publisher import Publisher
 from eventwire.records import PublishFailure, PublishReceipt, PublishResult
 from eventwire.registry import EventRegistry, default_registry
+from eventwire.versions import NewerVersionPolicy, Upcaster
 
 __version__ = _version("eventwire-core")
 
@@ -56,12 +62,15 @@ __all__ = [
     "Event",
     "EventDefinitionError",
     "EventRegistry",
+    "EventValidationError",
     "EventwireError",
     "InvalidEventError",
     "InvalidHashKeyError",
     "InvalidPartitionKeyError",
     "InvalidRecordError",
     "MalformedRecordError",
+    "NewerEventVersionError",
+    "NewerVersionPolicy",
     "PermissionDeniedError",
     "Producer",
     "ProducerFullError",
@@ -76,10 +85,14 @@ __all__ = [
     "PublisherClosedError",
     "RecordTooLargeError",
     "RegistryError",
+    "SchemaError",
+    "SchemaRegistryError",
     "StreamNotFoundError",
     "ThrottledError",
     "UnknownBackendError",
     "UnknownEventTypeError",
+    "UpcastError",
+    "Upcaster",
     "__version__",
     "available_backends",
     "default_registry",

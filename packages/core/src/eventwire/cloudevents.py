@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from eventwire.encodable import find_problem, unencodable
-from eventwire.errors import InvalidEventError, MalformedRecordError, preview
+from eventwire.errors import (
+    EventValidationError,
+    InvalidEventError,
+    MalformedRecordError,
+    preview,
+)
 
 if TYPE_CHECKING:
     from eventwire.events import Event
@@ -89,13 +94,12 @@ class StructuredEvent:
         try:
             return event_class.model_validate(fields)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
+            problems = [
+                (".".join(str(p) for p in err["loc"]) or "<root>", err["msg"])
                 for err in exc.errors()
-            )
-            raise MalformedRecordError(
-                f"record of type {self.event_type!r} does not match "
-                f"{event_class.__qualname__}: {problems}"
+            ]
+            raise EventValidationError(
+                self.event_type, event_class.version, event_class.__qualname__, problems
             ) from None
 
 

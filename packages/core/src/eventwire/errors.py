@@ -12,8 +12,13 @@
     │   └── RecordTooLargeError
     ├── DecodeError (ValueError)
     │   ├── MalformedRecordError
-    │   └── UnknownEventTypeError (LookupError)
+    │   │   └── EventValidationError
+    │   ├── UnknownEventTypeError (LookupError)
+    │   │   └── NewerEventVersionError
+    │   └── UpcastError
     ├── RegistryError (ValueError)
+    ├── SchemaError (ValueError)
+    │   └── SchemaRegistryError
     ├── PublishRejectedError
     ├── PublisherClosedError (RuntimeError)
     ├── ProducerFullError
@@ -144,8 +149,71 @@ class UnknownEventTypeError(DecodeError, LookupError):
         )
 
 
+class EventValidationError(MalformedRecordError):
+    """A record of a known type carries data its class no longer accepts.
+
+    Attributes:
+        event_type: the record's ``type`` (with its ``.v<N>`` suffix).
+        version: the version of the class that rejected the data.
+        fields: the dotted paths of the offending fields.
+    """
+
+    def __init__(
+        self, event_type: str, version: int, class_name: str, problems: Iterable[tuple[str, str]]
+    ) -> None:
+        self.event_type = event_type
+        self.version = version
+        problems = tuple(problems)
+        self.fields = tuple(field for field, _ in problems)
+        listed = "; ".join(f"field {field!r}: {message}" for field, message in problems)
+        super().__init__(
+            f"record of type {event_type!r} does not validate as {class_name} "
+            f"(version {version}): {listed}"
+        )
+
+
+class NewerEventVersionError(UnknownEventTypeError):
+    """A record's version is newer than every registered class of its type.
+
+    Attributes:
+        version: the record's version.
+        newest: the newest registered version of the type.
+    """
+
+    def __init__(
+        self, event_type: str, version: int, newest: int, known: Iterable[str], reason: str
+    ) -> None:
+        super().__init__(event_type, known)
+        self.version = version
+        self.newest = newest
+        self.args = (
+            f"record of type {event_type!r} is version {version}, newer than the newest "
+            f"registered class (version {newest}); {reason}",
+        )
+
+
+class UpcastError(DecodeError):
+    """An upcaster failed or returned something other than a dict of event fields."""
+
+
 class RegistryError(EventwireError, ValueError):
     """Two different event classes claim the same type."""
+
+
+class SchemaError(EventwireError, ValueError):
+    """A schema document, snapshot or compatibility setting is invalid."""
+
+
+class SchemaRegistryError(SchemaError):
+    """A schema registry (the AWS Glue Schema Registry) refused or failed a request.
+
+    Attributes:
+        code: the service's error code, when known.
+    """
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        self.code = code
+        super().__init__(message)
 
 
 class PublishRejectedError(EventwireError):

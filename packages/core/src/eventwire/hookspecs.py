@@ -10,7 +10,7 @@ the ``eventwire`` entry-point group or registered in code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from eventwire.backend import Backend
     from eventwire.context import PublishContext
     from eventwire.events import Event
-    from eventwire.records import PublishFailure, PublishReceipt
+    from eventwire.records import PublishFailure, PublishReceipt, Record
 
 PROJECT = "eventwire"
 
@@ -70,6 +70,21 @@ def eventwire_before_publish(context: PublishContext) -> None:
 
     Args:
         context: the event on its way out, with the backend and stream names.
+    """
+
+
+@hookspec(firstresult=True)
+def eventwire_make_serializer() -> Callable[[Record], Record] | None:
+    """Give the function that turns each encoded record into its wire form, or None.
+
+    A serializer (the Glue Schema Registry framing, for one) changes the bytes
+    of every record: it runs on each record right after encoding, before the
+    ``eventwire_before_send`` hooks, and the record size limit is checked on
+    its result. Asked once per batch, not per event, so a serializer costs one
+    plain call per record; it must be thread-safe. Stops at first non-None result.
+
+    Returns:
+        A function from a record to the record to send (same keys), or None.
     """
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from eventwire.context import PublishContext
-from eventwire.errors import InvalidEventError
+from eventwire.errors import InvalidEventError, RecordTooLargeError
 from eventwire.events import Event
 from eventwire.records import PublishFailure, Record, record_for
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pluggy
 
     from eventwire.errors import EventwireError
@@ -17,12 +19,13 @@ if TYPE_CHECKING:
 
 
 class ActiveHooks(NamedTuple):
-    """Which publishing hooks have implementations right now."""
+    """Which publishing hooks have implementations right now, and the record serializer."""
 
     before_publish: bool
     before_send: bool
     after_publish: bool
     publish_failed: bool
+    serializer: Callable[[Record], Record] | None = None
 
     @property
     def any(self) -> bool:
@@ -59,11 +62,14 @@ class EventPreparer:
     def active(self) -> ActiveHooks:
         """Which publishing hooks are implemented now (read once per batch)."""
         hooks = self._hooks
+        make_serializer = hooks.eventwire_make_serializer
         return ActiveHooks(
             before_publish=bool(hooks.eventwire_before_publish.get_hookimpls()),
             before_send=bool(hooks.eventwire_before_send.get_hookimpls()),
             after_publish=bool(hooks.eventwire_after_publish.get_hookimpls()),
             publish_failed=bool(hooks.eventwire_publish_failed.get_hookimpls()),
+            # Calling a hook nobody implements costs ten times asking whether anyone does.
+            serializer=make_serializer() if make_serializer.get_hookimpls() else None,
         )
 
     def prepare(self, event: object, active: ActiveHooks) -> tuple[Event, Record]:
@@ -88,6 +94,8 @@ class EventPreparer:
             self._hooks.eventwire_before_publish(context=context)
             event = _checked_event(context.event)
         record = record_for(event, max_record_size=settings.max_record_size, source=settings.source)
+        if active.serializer is not None:
+            record = _serialized(active.serializer, record, settings.max_record_size)
         if active.before_send:
             context = context or PublishContext(event, self._backend, self._stream)
             context.event, context.record = event, record
@@ -121,6 +129,17 @@ class EventPreparer:
         hook = self._hooks.eventwire_publish_failed
         if hook.get_hookimpls():
             hook(event=event, failure=failure)
+
+
+def _serialized(serializer: Callable[[Record], Record], record: Record, limit: int) -> Record:
+    serialized = serializer(record)
+    if not isinstance(serialized, Record):
+        raise InvalidEventError(f"the record serializer returned {serialized!r}, not a Record")
+    # As in record_for: a character is at most 4 UTF-8 bytes, so the key is encoded
+    # only when that bound is over the limit.
+    if len(serialized.data) + 4 * len(serialized.partition_key) > limit and serialized.size > limit:
+        raise RecordTooLargeError(record.event_type, serialized.size, limit)
+    return serialized
 
 
 def _checked_event(event: object) -> Event:
