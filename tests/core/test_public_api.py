@@ -18,11 +18,12 @@ class TestPublicSurface:
             "EventDefinitionError", "EventRegistry", "EventValidationError", "EventwireError",
             "InvalidEventError", "InvalidHashKeyError", "InvalidPartitionKeyError",
             "InvalidRecordError", "MalformedRecordError", "NewerEventVersionError",
-            "NewerVersionPolicy", "PermissionDeniedError", "Producer", "ProducerFullError",
-            "ProducerSettings", "ProducerStats", "PublishContext", "PublishFailure",
-            "PublishReceipt", "PublishRejectedError", "PublishResult", "Publisher",
-            "PublisherClosedError", "RecordTooLargeError", "RegistryError", "SchemaError",
-            "SchemaRegistryError", "StreamNotFoundError", "ThrottledError", "UnknownBackendError",
+            "NewerVersionPolicy", "OutboxError", "PermissionDeniedError", "Producer",
+            "ProducerFullError", "ProducerSettings", "ProducerStats", "PublishContext",
+            "PublishFailure", "PublishReceipt", "PublishRejectedError", "PublishResult",
+            "Publisher", "PublisherClosedError", "RecordTooLargeError", "RegistryError",
+            "SchemaError", "SchemaRegistryError", "SpoolError", "SpoolLockedError",
+            "StreamNotFoundError", "ThrottledError", "UnknownBackendError",
             "UnknownEventTypeError", "UpcastError", "Upcaster", "__version__",
             "available_backends", "default_registry", "hookimpl", "register_plugin",
             "unregister_plugin",
@@ -59,6 +60,23 @@ class TestPublicSurface:
             "capture_events",
         ] == eventwire.testing.__all__
 
+    def test_outbox_all(self) -> None:
+        """eventwire.outbox.__all__ is pinned."""
+        import eventwire.outbox
+
+        expected = [
+            "BUCKETS", "DEFAULT_TABLE", "AsyncOutboxRelay", "Outbox", "OutboxRelay",
+            "OutboxTables", "RelayStats", "bucket_for", "outbox_tables", "revive_dead",
+        ]  # fmt: skip
+        assert expected == eventwire.outbox.__all__
+
+    def test_spool_all(self) -> None:
+        """eventwire.spool.__all__ is pinned."""
+        import eventwire.spool
+
+        expected = ["DeadLetter", "FsyncPolicy", "Spool", "SpoolCounts", "SpoolSettings"]
+        assert expected == eventwire.spool.__all__
+
     def test_version_from_metadata(self) -> None:
         """__version__ comes from the installed distribution's metadata."""
         assert version("eventwire-core") == eventwire.__version__
@@ -74,7 +92,7 @@ class TestErrorTree:
             for name in eventwire.__all__
             if name.endswith("Error") and isinstance(getattr(eventwire, name), type)
         ]
-        assert 28 == len(errors)
+        assert 31 == len(errors)
         assert all(issubclass(error, eventwire.EventwireError) for error in errors)
 
     def test_builtin_bases(self) -> None:

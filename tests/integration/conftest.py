@@ -28,6 +28,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.integration.postgres import (
+    INSTALL_HINT,
+    PostgresServer,
+    PostgresUnavailable,
+    find_bindir,
+)
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -224,3 +231,32 @@ def localstack() -> Iterator[LocalStack]:
 def localstack_endpoint(localstack: LocalStack) -> str:
     """The edge endpoint URL of the session's LocalStack."""
     return localstack.endpoint_url
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server this test session started (fails, never skips, without binaries)."""
+    server = PostgresServer() if _pg_ready() else None
+    if server is None:
+        pytest.fail(INSTALL_HINT)
+    try:
+        server.start()
+    except PostgresUnavailable as exc:
+        server.stop()
+        pytest.fail(f"PostgreSQL did not start: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres: PostgresServer) -> str:
+    """The SQLAlchemy URL of a fresh, empty database on the session's PostgreSQL."""
+    return postgres.new_database()
+
+
+def _pg_ready() -> bool:
+    try:
+        find_bindir()
+    except PostgresUnavailable:
+        return False
+    return True

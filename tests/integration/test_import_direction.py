@@ -108,6 +108,21 @@ class TestEmulatorLayers:
             ),
         )
 
+    def test_persistence_sits_beside_the_model(self) -> None:
+        """Persistence imports the standard library and the model; the model not it."""
+        assert sources("eventwire_emulator", "persistence"), "the persistence package is missing"
+        assert [] == offenders(
+            sources("eventwire_emulator", "persistence"),
+            lambda n: (
+                not (
+                    top(n) in sys.stdlib_module_names
+                    or n.startswith(("eventwire_emulator.model", "eventwire_emulator.persistence"))
+                )
+            ),
+        )
+        lower = sources("eventwire_emulator", "model") + sources("eventwire_emulator", "wire")
+        assert [] == offenders(lower, lambda n: n.startswith("eventwire_emulator.persistence"))
+
     def test_server_never_imported_from_below(self) -> None:
         """Neither the model nor the wire layer imports the server or the adapters."""
         lower = sources("eventwire_emulator", "model") + sources("eventwire_emulator", "wire")

@@ -209,8 +209,8 @@ class TestReshardingLimits:
         assert 2 == len(k.list_shards("s").shards)
 
     def test_merge_unknown_shard(self, k):
-        """Merging a shard the stream never had is InvalidArgument."""
-        with pytest.raises(InvalidArgument, match="Could not find shard"):
+        """Merging a shard the stream never had is ResourceNotFound (MergeShards, API reference)."""
+        with pytest.raises(ResourceNotFound, match="Could not find shard"):
             k.merge_shards("s", S0, "shardId-000000000042")
 
     def test_update_shard_count_target_at_least_one(self, k):

@@ -28,6 +28,20 @@ def k(clock):
 class TestTags:
     """Stream tags: add, list with paging, remove, by name or resource ARN."""
 
+    # The Kinesis Tag reference: keys of "Unicode letters, digits, white space, _ . / = + - % @".
+    @pytest.mark.parametrize("key", ["Team", "é-ü", "a b", "x_./=+-%@", "数字1"])
+    def test_tag_key_characters_allowed(self, k, key):
+        k.add_tags_to_stream("s", {key: "v"})
+        assert "v" == k.list_tags_for_resource(ARN)[key]
+
+    @pytest.mark.parametrize("key", ["a:b", "aws:x", "a*b", "a#", "a\x00", "a!"])
+    def test_tag_key_characters_refused(self, k, key):
+        with pytest.raises(InvalidArgument, match="Invalid tag key"):
+            k.add_tags_to_stream("s", {key: "v"})
+        with pytest.raises(InvalidArgument, match="Invalid tag key"):
+            k.tag_resource(ARN, {key: "v"})
+        assert {"team": "core"} == k.list_tags_for_resource(ARN)
+
     def test_create_add_list_remove(self, k):
         """Tags from CreateStream and AddTagsToStream list sorted; removal ignores unknowns."""
         k.add_tags_to_stream("s", {"env": "dev", "team": "data"})

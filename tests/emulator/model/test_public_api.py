@@ -21,13 +21,19 @@ class TestPublicApi:
         """The exported names are exactly these."""
         assert {
             "MAX_HASH_KEY",
+            "AccessDenied",
+            "AccessPolicies",
+            "BillingCommitment",
+            "Caller",
             "ChildShard",
             "Clock",
+            "Cloud",
             "Consumer",
             "EnhancedMonitoringResult",
             "FaultInjector",
             "GetRecordsResult",
             "HashRange",
+            "InjectedBug",
             "InjectedFault",
             "InvalidArgument",
             "IteratorExpired",
@@ -61,6 +67,7 @@ class TestPublicApi:
             "ThroughputExceeded",
             "UnsupportedInStreamMode",
             "UpdateShardCountResult",
+            "WarmThroughputResult",
             "hash_partition_key",
             "parse_hash_key",
         } == set(model.__all__)

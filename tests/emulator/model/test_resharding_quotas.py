@@ -9,7 +9,7 @@ from eventwire_emulator.model import (
     Kinesis,
     LimitExceeded,
     ManualClock,
-    ResourceInUse,
+    ResourceNotFound,
     ShardFilter,
     ThroughputExceeded,
     UnsupportedInStreamMode,
@@ -50,10 +50,12 @@ class TestResharding:
             k.split_shard("s", S0, "0")
         with pytest.raises(InvalidArgument, match="NewStartingHashKey"):
             k.split_shard("s", S0, str(MAX_HASH_KEY + 1))
-        with pytest.raises(InvalidArgument, match="Could not find shard"):
+        # SplitShard in the API reference: an unknown shard is ResourceNotFoundException,
+        # a shard already split (stream ACTIVE) InvalidArgumentException.
+        with pytest.raises(ResourceNotFound, match="Could not find shard"):
             k.split_shard("s", "shardId-000000000042", "5")
         k.split_shard("s", S0, str(MAX_HASH_KEY))
-        with pytest.raises(ResourceInUse, match="not eligible"):
+        with pytest.raises(InvalidArgument, match="not eligible"):
             k.split_shard("s", S0, "5")
 
     def test_merge_lineage(self):
@@ -78,7 +80,8 @@ class TestResharding:
         with pytest.raises(InvalidArgument, match="adjacent"):
             k.merge_shards("s", S0, S0)
         k.merge_shards("s", S1, S0)
-        with pytest.raises(ResourceInUse):
+        # MergeShards in the API reference: a shard already merged is InvalidArgumentException.
+        with pytest.raises(InvalidArgument, match="not eligible"):
             k.merge_shards("s", S1, S2)
 
     @pytest.mark.parametrize(("start", "target"), [(4, 8), (4, 2), (3, 5), (5, 3), (1, 2), (6, 4)])

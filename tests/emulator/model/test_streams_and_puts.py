@@ -213,8 +213,6 @@ class TestSequenceNumbers:
         assert int(k.put_record("s", b"x", "k").sequence_number) > int(second.sequence_number)
         with pytest.raises(InvalidArgument, match="SequenceNumberForOrdering"):
             k.put_record("s", b"x", "k", sequence_number_for_ordering="12x")
-        with pytest.raises(InvalidArgument, match="SequenceNumberForOrdering"):
-            k.put_record("s", b"x", "k", sequence_number_for_ordering="9" * 100)
 
     def test_encryption_type_in_results_and_records(self, k):
         """EncryptionType follows Start/StopStreamEncryption, per record."""

@@ -11,7 +11,10 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
+import boto3
 import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from tests.emulator.server.conftest import BIN, client_env, make_client
 
@@ -108,6 +111,75 @@ class TestServe:
             process.wait(10)
         assert expected in line
 
+    def test_stream_states_by_default(self) -> None:
+        """The server's streams pass through CREATING and DELETING (0.5 s each by default)."""
+        with serving("--stream", "early:1") as (process, url, _):
+            client = make_client(url)
+            try:
+                early = client.describe_stream_summary(StreamName="early")
+                client.create_stream(StreamName="late", ShardCount=1)
+                created = client.describe_stream_summary(StreamName="late")
+                client.get_waiter("stream_exists").wait(
+                    StreamName="late", WaiterConfig={"Delay": 0.2, "MaxAttempts": 50}
+                )
+                client.delete_stream(StreamName="late")
+                deleting = client.describe_stream_summary(StreamName="late")
+            finally:
+                client.close()
+            process.terminate()
+            assert 0 == process.wait(10)
+        # --stream streams are ready at start; CreateStream answers while CREATING.
+        assert ("ACTIVE", "CREATING", "DELETING") == (
+            early["StreamDescriptionSummary"]["StreamStatus"],
+            created["StreamDescriptionSummary"]["StreamStatus"],
+            deleting["StreamDescriptionSummary"]["StreamStatus"],
+        )
+
+    def test_no_delays(self) -> None:
+        """--create-delay 0 makes a stream ACTIVE as CreateStream returns."""
+        with serving("--create-delay", "0") as (process, url, _):
+            client = make_client(url)
+            try:
+                client.create_stream(StreamName="s", ShardCount=1)
+                summary = client.describe_stream_summary(StreamName="s")
+            finally:
+                client.close()
+            process.terminate()
+            assert 0 == process.wait(10)
+        assert "ACTIVE" == summary["StreamDescriptionSummary"]["StreamStatus"]
+
+    def test_auth_sigv4(self) -> None:
+        """--auth sigv4 serves the right secret and refuses a wrong one, over HTTP."""
+        with serving("--auth", "sigv4", "--credentials", "test:test:111122223333") as (
+            process,
+            url,
+            line,
+        ):
+            good = make_client(url)
+            bad = boto3.session.Session().client(
+                "kinesis",
+                endpoint_url=url,
+                region_name="us-east-1",
+                aws_access_key_id="test",
+                aws_secret_access_key="wrong",
+                config=Config(retries={"total_max_attempts": 1}),
+            )
+            try:
+                good.create_stream(StreamName="s", ShardCount=1)
+                arn = good.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"][
+                    "StreamARN"
+                ]
+                with pytest.raises(ClientError) as caught:
+                    bad.list_streams()
+            finally:
+                good.close()
+                bad.close()
+            process.terminate()
+            assert 0 == process.wait(10)
+        assert "auth sigv4" in line
+        assert arn.startswith("arn:aws:kinesis:us-east-1:111122223333:stream/")
+        assert "InvalidSignatureException" == caught.value.response["Error"]["Code"]
+
     def test_quotas_off_really_off(self) -> None:
         """With quotas off, 2 MiB into one shard within a second is accepted."""
         with serving("--quotas", "off", "--stream", "q:1") as (process, url, _):
@@ -129,6 +201,8 @@ class TestServe:
             (("--quotas", "maybe"), {}, "on or off"),
             (("--max-connections", "0"), {}, "positive integer"),
             (("--max-connections", "\u00b2"), {}, "positive integer"),
+            (("--create-delay", "-1"), {}, "seconds from 0 to 3600"),
+            (("--auth", "sigv4"), {}, "needs at least one --credentials"),
             ((), {"EVENTWIRE_EMULATOR_QUOTAS": "perhaps"}, "EVENTWIRE_EMULATOR_QUOTAS"),
         ],
         ids=[
@@ -138,6 +212,8 @@ class TestServe:
             "bad-quotas",
             "no-connections",
             "superscript-connections",
+            "bad-delay",
+            "no-keys",
             "bad-env",
         ],
     )

@@ -198,7 +198,7 @@ class TestErrors:
                 (400, "SerializationException"),
             ),
             (
-                request("ListStreams", b"{}", content_type="application/x-amz-cbor-1.1"),
+                request("ListStreams", b"{}", content_type="application/xml"),
                 (400, "SerializationException"),
             ),
             (b"PUT / HTTP/1.1\r\nContent-Length: 0\r\n\r\n", (405, "MethodNotAllowedException")),
@@ -212,7 +212,7 @@ class TestErrors:
             "unknown-operation",
             "missing-target",
             "bad-base64",
-            "cbor",
+            "xml-content-type",
             "put-method",
             "unknown-path",
         ],

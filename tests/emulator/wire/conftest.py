@@ -25,7 +25,8 @@ class Client:
         payload = body if isinstance(body, bytes) else json.dumps(body).encode()
         response = self.wire.handle(TARGET + operation, payload, JSON_HEADERS)
         assert isinstance(response.body, bytes)
-        return response.status, json.loads(response.body)
+        # Operations without an output shape answer an empty body.
+        return response.status, json.loads(response.body) if response.body else {}
 
     def ok(self, operation: str, **members: Any) -> dict[str, Any]:
         """Call an operation that must succeed."""

@@ -22,6 +22,9 @@
     ├── PublishRejectedError
     ├── PublisherClosedError (RuntimeError)
     ├── ProducerFullError
+    ├── SpoolError
+    │   └── SpoolLockedError
+    ├── OutboxError
     └── BackendError
         ├── StreamNotFoundError (LookupError)
         ├── PermissionDeniedError (PermissionError)
@@ -229,22 +232,63 @@ class PublisherClosedError(EventwireError, RuntimeError):
     """The publisher (or backend) was used after ``close()``."""
 
 
+class SpoolError(EventwireError):
+    """A producer's disk spool could not be opened, read or written (the cause says why).
+
+    Attributes:
+        path: the spool directory.
+    """
+
+    def __init__(self, message: str, *, path: str = "") -> None:
+        self.path = path
+        super().__init__(message)
+
+
+class SpoolLockedError(SpoolError):
+    """Another process (or producer) already uses this spool directory."""
+
+
+class OutboxError(EventwireError):
+    """The transactional outbox's database failed, or its tables are missing (the cause says why).
+
+    Attributes:
+        table: the outbox table involved.
+    """
+
+    def __init__(self, message: str, *, table: str = "") -> None:
+        self.table = table
+        super().__init__(message)
+
+
 class ProducerFullError(EventwireError):
     """A producer's buffer had no room for a record (at once, or within the block timeout).
 
     Attributes:
-        records: user records the buffer held.
-        nbytes: bytes the buffer held.
+        records: user records the buffer (or the spool) held.
+        nbytes: bytes the buffer (or the spool) held.
     """
 
-    def __init__(self, records: int, nbytes: int, limit_records: int, limit_bytes: int) -> None:
+    def __init__(
+        self, records: int, nbytes: int, limit_records: int, limit_bytes: int,
+        *, spool: str | None = None,
+    ) -> None:  # fmt: skip
         self.records = records
         self.nbytes = nbytes
-        super().__init__(
-            f"the producer's buffer is full ({records} of {limit_records} records, {nbytes} of "
-            f"{limit_bytes} bytes); publish more slowly, raise buffer_records/buffer_bytes, "
-            "or use when_full='block' with a longer block_timeout"
-        )
+        if spool is not None:
+            message = (
+                f"the producer's spool at {spool!r} is full ({records} records, {nbytes} of "
+                f"{limit_bytes} bytes, dead letters included); deliveries free room: check that "
+                "the stream accepts records, replay or purge dead letters (python -m "
+                "eventwire.spool), raise SpoolSettings.max_bytes, or use when_full='block' with "
+                "a longer block_timeout"
+            )
+        else:
+            message = (
+                f"the producer's buffer is full ({records} of {limit_records} records, {nbytes} "
+                f"of {limit_bytes} bytes); publish more slowly, raise buffer_records/buffer_bytes, "
+                "or use when_full='block' with a longer block_timeout"
+            )
+        super().__init__(message)
 
 
 class BackendError(EventwireError):

@@ -10,12 +10,16 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from eventwire_emulator.model import Kinesis, ModelError
+from eventwire_emulator.model import AccessPolicies, Kinesis, ModelError, ResourceInUse
+from eventwire_emulator.persistence import FSYNC_MODES, DataDir, DataDirError, SqliteJournal
 from eventwire_emulator.server import DEFAULT_HOST, DEFAULT_PORT, EmulatorServer, Limits
+from eventwire_emulator.wire.sigv4 import Verifier
 
 #: The one setting that switches quotas for the server and the in-process backend.
 QUOTAS_ENV = "EVENTWIRE_EMULATOR_QUOTAS"
 _SWITCH = {"on": True, "off": False}
+#: Seconds a stream spends CREATING, UPDATING or DELETING in the server, by default.
+DEFAULT_STATE_DELAY = 0.5
 
 
 def _switch(value: str) -> bool:
@@ -38,6 +42,37 @@ def _positive(value: str) -> int:
     if not (value.isascii() and value.isdigit()) or int(value) < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
     return int(value)
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0.0 <= seconds <= 3600.0:
+        raise argparse.ArgumentTypeError(f"expected seconds from 0 to 3600, got {value!r}")
+    return seconds
+
+
+def _credentials(value: str) -> tuple[str, str, str | None]:
+    key, _, rest = value.partition(":")
+    secret, _, account = rest.partition(":")
+    if not key or not secret or (account and not (len(account) == 12 and account.isdigit())):
+        raise argparse.ArgumentTypeError(
+            "expected KEY:SECRET or KEY:SECRET:ACCOUNT (twelve digits), got "
+            f"{key or '?'}:... (secret not shown)"
+        )
+    return key, secret, account or None
+
+
+def _policies(path: str) -> AccessPolicies:
+    try:
+        with open(path, encoding="utf-8") as file:
+            return AccessPolicies.from_json(file.read())
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"cannot read {path}: {exc.strerror}") from None
+    except ModelError as exc:
+        raise argparse.ArgumentTypeError(f"{path}: {exc.message}") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,6 +98,49 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         metavar="on|off",
         help=f"enforce the per-shard quotas (default: ${QUOTAS_ENV}, else on)",
+    )
+    for state in ("create", "update", "delete"):
+        serve.add_argument(
+            f"--{state}-delay",
+            type=_seconds,
+            default=DEFAULT_STATE_DELAY,
+            metavar="SECONDS",
+            help=f"how long a stream stays {state.upper()[:-1]}ING before it is done "
+            "(default: %(default)s, as kinesalite; 0 for speed)",
+        )
+    serve.add_argument(
+        "--auth",
+        choices=("none", "sigv4"),
+        default="none",
+        help="verify SigV4 signatures against --credentials (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--credentials",
+        type=_credentials,
+        action="append",
+        default=[],
+        metavar="KEY:SECRET[:ACCOUNT]",
+        help="an access key, its secret and (optionally) its twelve-digit account; repeat",
+    )
+    serve.add_argument(
+        "--policy",
+        type=_policies,
+        default=None,
+        metavar="FILE",
+        help='IAM-style identity policies: a JSON file {"ACCESS_KEY": policy document, ...}',
+    )
+    serve.add_argument(
+        "--data-dir",
+        default=None,
+        metavar="DIR",
+        help="keep streams and records in DIR across restarts (default: in memory only)",
+    )
+    serve.add_argument(
+        "--fsync",
+        choices=FSYNC_MODES,
+        default="batch",
+        help="batch: acknowledged writes survive the process being killed; always: "
+        "fsync each write, surviving a power cut too (default: %(default)s)",
     )
     serve.add_argument(
         "--allow-host",
@@ -114,7 +192,8 @@ def serve(server: EmulatorServer) -> None:
         server.start()
         print(
             f"eventwire-emulator: Kinesis API on {server.url} "
-            f"(quotas {'on' if server.kinesis.quotas else 'off'}); "
+            f"(quotas {'on' if server.kinesis.quotas else 'off'}, "
+            f"auth {'sigv4' if server.wire.verifier is not None else 'none'}); "
             f"data viewer on {server.url}/viewer",
             flush=True,
         )
@@ -132,12 +211,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     quotas = args.quotas if args.quotas is not None else _default_quotas(parser)
+    if args.auth == "sigv4" and not args.credentials:
+        parser.error("--auth sigv4 needs at least one --credentials KEY:SECRET")
     kinesis = Kinesis(quotas=quotas)
-    for name, shards in args.stream:
-        try:
-            kinesis.create_stream(name, shards)
-        except ModelError as exc:
-            parser.error(f"--stream {name}:{shards}: {exc.message}")
+    kinesis.account.policies = args.policy
     try:
         server = EmulatorServer(
             kinesis,
@@ -151,7 +228,40 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"eventwire-emulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr
         )
         return 1
-    serve(server)
+    server.wire.accounts = {key: account for key, _, account in args.credentials if account}
+    if args.auth == "sigv4":
+        server.wire.verifier = Verifier({key: secret for key, secret, _ in args.credentials})
+    data_dir = None
+    journal = None
+    if args.data_dir is not None:
+        try:
+            data_dir = DataDir(args.data_dir)
+        except DataDirError as exc:
+            server.stop()
+            print(f"eventwire-emulator: {exc}", file=sys.stderr)
+            return 1
+        journal = SqliteJournal(data_dir.database, fsync=args.fsync)
+        kinesis.account.journal = journal
+        journal.restore(server.wire.cloud.get)
+    try:
+        for name, shards in args.stream:
+            try:
+                kinesis.create_stream(name, shards)
+            except ModelError as exc:
+                if isinstance(exc, ResourceInUse) and journal is not None:
+                    continue  # kept from an earlier run in the data directory
+                server.stop()
+                parser.error(f"--stream {name}:{shards}: {exc.message}")
+        # Set after the --stream streams exist, so that those are ACTIVE from the start.
+        kinesis.account.create_delay = args.create_delay
+        kinesis.account.update_delay = args.update_delay
+        kinesis.account.delete_delay = args.delete_delay
+        serve(server)
+    finally:
+        if journal is not None:
+            journal.close()
+        if data_dir is not None:
+            data_dir.close()
     return 0
 
 

@@ -17,6 +17,7 @@ import os
 import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import boto3.session
 import botocore.session
@@ -89,7 +90,15 @@ class InProcessTransport:
         with self._lock:
             self.requests += 1
         headers = {key: _text(value) for key, value in request.headers.items()}
-        response = self.wire.handle(headers.get("X-Amz-Target"), _bytes(request.body), headers)
+        url = urlsplit(request.url)
+        response = self.wire.handle(
+            headers.get("X-Amz-Target"),
+            _bytes(request.body),
+            headers,
+            method=request.method,
+            path=url.path or "/",
+            query=url.query,
+        )
         reply_headers = HTTPHeaders()
         for key, value in response.headers.items():
             reply_headers[key] = value
@@ -132,7 +141,7 @@ def _isolated_session() -> botocore.session.Session:
 def client(
     kinesis: Kinesis | None = None,
     *,
-    region_name: str = "us-east-1",
+    region_name: str | None = None,
     config: Config | None = None,
     subscription: SubscriptionPolicy | None = None,
 ) -> KinesisClient:
@@ -140,9 +149,13 @@ def client(
 
     The client signs with dummy credentials and never reads ``~/.aws``. ``config`` is
     passed to boto3 unchanged, retries included (see the module docstring).
-    ``subscription`` tunes how long SubscribeToShard streams last.
+    ``subscription`` tunes how long SubscribeToShard streams last. The client's
+    region is ``region_name``, else the model's; requests for another region
+    (or signed with a twelve-digit access key, naming another account) reach
+    that account's streams in that region, apart from ``kinesis``'s.
     """
-    model = kinesis if kinesis is not None else Kinesis(region=region_name)
+    model = kinesis if kinesis is not None else Kinesis(region=region_name or "us-east-1")
+    region_name = region_name or model.region
     session = boto3.session.Session(botocore_session=_isolated_session())
     kinesis_client = session.client(
         "kinesis",

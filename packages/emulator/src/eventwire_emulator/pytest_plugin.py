@@ -32,7 +32,10 @@ def kinesis_clock() -> ManualClock:
 def kinesis_emulator(kinesis_clock: ManualClock) -> Kinesis:
     """A fresh emulator on ``kinesis_clock`` with ``test-stream`` (4 shards); quotas off.
 
-    Switch quotas on with ``kinesis_emulator.quotas = True``.
+    Switch quotas on with ``kinesis_emulator.quotas = True``. Streams skip the
+    CREATING, UPDATING and DELETING states; ask for them with, e.g.,
+    ``kinesis_emulator.account.update_delay = 0.5`` (time passes as the test
+    advances ``kinesis_clock``).
     """
     kinesis = Kinesis(clock=kinesis_clock)
     kinesis.create_stream(TEST_STREAM, 4)

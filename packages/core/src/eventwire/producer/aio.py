@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import os
 from typing import TYPE_CHECKING, Any, Self
 
 from eventwire.errors import ProducerFullError, PublisherClosedError
 from eventwire.producer.core import ProducerCore
 from eventwire.producer.engine import Batch
+from eventwire.producer.threaded import Producer
 from eventwire.records import PublishFailure, PublishResult
 
 if TYPE_CHECKING:
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from eventwire.producer.settings import ProducerSettings
     from eventwire.producer.stats import ProducerStats
     from eventwire.records import Record
+    from eventwire.spool.settings import SpoolSettings
 
 _CLOSE_REASON = "the producer was closed before it could be delivered"
 
@@ -50,6 +53,11 @@ class AsyncProducer:
         sleep: how the sender waits (default ``asyncio.sleep``); with a manual clock
             pass one that advances it, e.g. ``clock.advance(s)`` then ``asyncio.sleep(0)``.
         offload: run backend calls in a thread so the loop never blocks on I/O.
+        spool: a directory for a disk spool, as for ``Producer``: ``await publish``
+            returns once the record is committed. The spooled records are then sent
+            by a threaded ``Producer`` on that spool (the commit waits in the
+            default executor), with the same guarantees.
+        spool_settings: the spool's fsync policy and size cap.
         **backend_options: passed to the plugin that builds a named backend.
     """
 
@@ -66,19 +74,30 @@ class AsyncProducer:
         clock: Clock | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         offload: bool = True,
+        spool: str | os.PathLike[str] | None = None,
+        spool_settings: SpoolSettings | None = None,
         **backend_options: Any,
     ) -> None:
-        self._core = ProducerCore(
-            backend,
-            stream=stream,
-            source=source,
-            max_record_size=max_record_size,
-            plugins=plugins,
-            plugin_manager=plugin_manager,
-            settings=settings,
-            clock=clock,
-            backend_options=backend_options,
-        )
+        self._spooled: Producer | None = None
+        if spool is not None or spool_settings is not None:
+            self._spooled = Producer(
+                backend, stream=stream, source=source, max_record_size=max_record_size,
+                plugins=plugins, plugin_manager=plugin_manager, settings=settings,
+                spool=spool, spool_settings=spool_settings, **backend_options,
+            )  # fmt: skip
+            self._core = self._spooled.core
+        else:
+            self._core = ProducerCore(
+                backend,
+                stream=stream,
+                source=source,
+                max_record_size=max_record_size,
+                plugins=plugins,
+                plugin_manager=plugin_manager,
+                settings=settings,
+                clock=clock,
+                backend_options=backend_options,
+            )
         self._engine = self._core.engine
         self._clock = self._core.clock
         self._sleep = sleep or asyncio.sleep
@@ -119,6 +138,8 @@ class AsyncProducer:
             PublisherClosedError: the producer is closed or closing.
         """
         self._check_open()
+        if self._spooled is not None:
+            return asyncio.wrap_future(await asyncio.to_thread(self._spooled.publish, event))
         prepared = self._core.prepare(event)
         if isinstance(prepared, PublishFailure):
             return _resolved(prepared)
@@ -127,6 +148,9 @@ class AsyncProducer:
     async def publish_record(self, record: Record) -> asyncio.Future[PublishResult]:
         """Queue a ready-made record (no event hooks run); otherwise like ``publish``."""
         self._check_open()
+        if self._spooled is not None:
+            spooled = self._spooled.publish_record
+            return asyncio.wrap_future(await asyncio.to_thread(spooled, record))
         failure = self._core.check_record(record)
         if failure is not None:
             return _resolved(failure)
@@ -243,6 +267,8 @@ class AsyncProducer:
         Returns:
             True if the buffer emptied (every future so far resolved) within ``timeout``.
         """
+        if self._spooled is not None:
+            return await asyncio.to_thread(self._spooled.flush, timeout)
         if self._engine.idle:
             return True
         changed = self._start()
@@ -266,6 +292,8 @@ class AsyncProducer:
         if self._closing:
             return []
         self._closing = True
+        if self._spooled is not None:
+            return await asyncio.to_thread(self._spooled.close, timeout)
         self._poke()
         if self._task is not None:
             done, _ = await asyncio.wait({self._task}, timeout=timeout)

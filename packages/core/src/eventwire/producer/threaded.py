@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from concurrent.futures import Future
@@ -14,7 +15,7 @@ from eventwire.producer.futures import ProducerFuture, resolve_all
 from eventwire.records import PublishFailure, PublishResult
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
     from types import TracebackType
 
     import pluggy
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from eventwire.producer.settings import ProducerSettings
     from eventwire.producer.stats import ProducerStats
     from eventwire.records import Record
+    from eventwire.spool.delivery import SpooledDelivery
+    from eventwire.spool.settings import SpoolSettings
 
 _CLOSE_REASON = "the producer was closed before it could be delivered"
 _STOP = "stop"
@@ -57,7 +60,14 @@ class Producer:
         settings: batching, buffering, pacing and retry settings.
         clock: where time comes from (default: ``time.monotonic``).
         background: send from a background thread (default) or only when driven.
+        spool: a directory for a disk spool: ``publish`` then returns once the record
+            is committed there, and records survive a crash of the process (see
+            docs/durability.md). Needs ``background=True``.
+        spool_settings: the spool's fsync policy and size cap.
         **backend_options: passed to the plugin that builds a named backend.
+
+    Raises:
+        SpoolLockedError: another producer uses the spool directory.
     """
 
     def __init__(
@@ -72,21 +82,36 @@ class Producer:
         settings: ProducerSettings | None = None,
         clock: Clock | None = None,
         background: bool = True,
+        spool: str | os.PathLike[str] | None = None,
+        spool_settings: SpoolSettings | None = None,
         **backend_options: Any,
     ) -> None:
-        self._core = ProducerCore(
-            backend,
-            stream=stream,
-            source=source,
-            max_record_size=max_record_size,
-            plugins=plugins,
-            plugin_manager=plugin_manager,
-            settings=settings,
-            clock=clock,
-            backend_options=backend_options,
-        )
+        # The spool is opened first: a refused directory must not leave threads behind.
+        spooled = None
+        if spool is not None or spool_settings is not None:
+            # Loaded only for a spool: plain producers never import sqlite3 or mmap.
+            from eventwire.spool.delivery import open_spool
+
+            spooled = open_spool(spool, spool_settings, background)
+        try:
+            self._core = ProducerCore(
+                backend,
+                stream=stream,
+                source=source,
+                max_record_size=max_record_size,
+                plugins=plugins,
+                plugin_manager=plugin_manager,
+                settings=settings,
+                clock=clock,
+                backend_options=backend_options,
+            )
+        except BaseException:
+            if spooled is not None:
+                spooled.close()
+            raise
         self._engine = self._core.engine
         self._clock = self._core.clock
+        self._spooled: SpooledDelivery | None = None
         lock = threading.RLock()
         # Publishers, flush and the leading sender wait on _cond; the other idle
         # senders on _followers, so a change wakes one sender, not all of them.
@@ -107,6 +132,17 @@ class Producer:
         if background:
             with self._cond:
                 self._grow()
+        if spooled is not None:
+            from eventwire.spool.delivery import SpooledDelivery
+
+            self._spooled = SpooledDelivery(
+                spooled, self._enqueue_many, self._new_future, self._core.settings
+            )
+
+    @property
+    def core(self) -> ProducerCore:
+        """The parts shared with ``AsyncProducer`` (which sends through this one when spooled)."""
+        return self._core
 
     @property
     def backend(self) -> Backend:
@@ -141,6 +177,8 @@ class Producer:
         prepared = self._core.prepare(event)
         if isinstance(prepared, PublishFailure):
             return _resolved(prepared)
+        if self._spooled is not None:
+            return self._spooled.publish(*prepared)
         return self._enqueue(*prepared)
 
     def publish_record(self, record: Record) -> Future[PublishResult]:
@@ -149,6 +187,8 @@ class Producer:
         failure = self._core.check_record(record)
         if failure is not None:
             return _resolved(failure)
+        if self._spooled is not None:
+            return self._spooled.publish(record)
         return self._enqueue(record, None)
 
     def _enqueue(self, record: Record, event: Event | None) -> Future[PublishResult]:
@@ -175,6 +215,28 @@ class Producer:
                 self._cond.notify_all()
         self._core.metrics.queued(1, size)
         return future
+
+    def _new_future(self) -> Future[PublishResult]:
+        """A future the senders can resolve (for records queued by ``_enqueue_many``)."""
+        return ProducerFuture(self._settled)
+
+    def _enqueue_many(
+        self, items: Sequence[tuple[Record, Event | None, Future[PublishResult]]]
+    ) -> None:
+        """Queue records that fit (the spool feeder stays within the buffer) under one lock.
+
+        Each future must come from ``_new_future``.
+        """
+        engine, core = self._engine, self._core
+        nbytes = 0
+        with self._cond:
+            self._check_open()
+            for record, event, future in items:
+                size = record.size
+                engine.add(core.pending(record, future, event, size))
+                nbytes += size
+            self._cond.notify_all()
+        core.metrics.queued(len(items), nbytes)
 
     def _wait_for_room(self, size: int) -> None:
         """Wait (lock held) until ``size`` bytes fit, per the full policy."""
@@ -359,7 +421,10 @@ class Producer:
 
         Returns:
             True if the buffer emptied (every future so far resolved) within ``timeout``.
+            With a spool: True once the spool is empty.
         """
+        if self._spooled is not None:
+            return self._spooled.flush(timeout)
         if not self._background:
             deadline = None if timeout is None else self._clock.now() + timeout
             while deadline is None or self._clock.now() < deadline:
@@ -390,7 +455,15 @@ class Producer:
         sender thread (a daemon) waits for it alone, settles nothing more (its
         records were already returned here as ambiguous), closes the backend
         and ends; ``close`` does not wait for that.
+
+        With a spool, records undelivered at the deadline stay in the spool for
+        the next producer on it.
         """
+        if self._spooled is not None:
+            return self._spooled.close(timeout, self._close_buffer)
+        return self._close_buffer(timeout)
+
+    def _close_buffer(self, timeout: float) -> list[PublishFailure]:
         with self._cond:
             if self._closing:
                 return []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from eventwire_emulator.model.access import AccessDenied, AccessPolicies, Caller
 from eventwire_emulator.model.clock import Clock, ManualClock, SystemClock
+from eventwire_emulator.model.cloud import Cloud
 from eventwire_emulator.model.errors import (
     InjectedFault,
     InvalidArgument,
@@ -16,7 +18,7 @@ from eventwire_emulator.model.errors import (
     ThroughputExceeded,
     UnsupportedInStreamMode,
 )
-from eventwire_emulator.model.faults import FaultInjector
+from eventwire_emulator.model.faults import FaultInjector, InjectedBug
 from eventwire_emulator.model.hashing import (
     MAX_HASH_KEY,
     HashRange,
@@ -25,6 +27,7 @@ from eventwire_emulator.model.hashing import (
 )
 from eventwire_emulator.model.kinesis import Kinesis
 from eventwire_emulator.model.results import (
+    BillingCommitment,
     ChildShard,
     Consumer,
     EnhancedMonitoringResult,
@@ -47,18 +50,25 @@ from eventwire_emulator.model.results import (
     StreamDescriptionSummary,
     StreamSummary,
     UpdateShardCountResult,
+    WarmThroughputResult,
 )
 from eventwire_emulator.model.subscriptions import Subscription
 
 __all__ = [
     "MAX_HASH_KEY",
+    "AccessDenied",
+    "AccessPolicies",
+    "BillingCommitment",
+    "Caller",
     "ChildShard",
     "Clock",
+    "Cloud",
     "Consumer",
     "EnhancedMonitoringResult",
     "FaultInjector",
     "GetRecordsResult",
     "HashRange",
+    "InjectedBug",
     "InjectedFault",
     "InvalidArgument",
     "IteratorExpired",
@@ -92,6 +102,7 @@ __all__ = [
     "ThroughputExceeded",
     "UnsupportedInStreamMode",
     "UpdateShardCountResult",
+    "WarmThroughputResult",
     "hash_partition_key",
     "parse_hash_key",
 ]

@@ -6,22 +6,18 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from eventwire_emulator.model.account import Account
 from eventwire_emulator.model.call_rates import CallRates, Counts
-from eventwire_emulator.model.clock import Clock
 from eventwire_emulator.model.errors import LimitExceeded, ThroughputExceeded
-from eventwire_emulator.model.faults import FaultInjector
+from eventwire_emulator.model.savepoint import Savepoint
 from eventwire_emulator.model.stream import Stream
 
 
 class Admission:
-    """The part of `Account` that admits API calls; thread-safe."""
+    """Admits an account's API calls: faults, call rates, observers, rollback; thread-safe."""
 
-    clock: Clock
-    faults: FaultInjector
-    quotas: bool
-    account_id: str
-
-    def __init__(self) -> None:
+    def __init__(self, account: Account) -> None:
+        self._account = account
         self._call_rates = CallRates()
         self._observer = threading.local()
 
@@ -42,7 +38,7 @@ class Admission:
         finally:
             self._observer.depth = depth
 
-    def _api_call(self, operation: str) -> bool:
+    def api_call(self, operation: str) -> bool:
         """Start one call of `operation`: apply injected faults; return whether quotas apply.
 
         Raises:
@@ -50,10 +46,26 @@ class Admission:
         """
         if getattr(self._observer, "depth", 0):
             return False
-        self.faults.before_call(operation, self.clock)
-        return self.quotas
+        self._account.faults.before_call(operation, self._account.clock)
+        return self._account.quotas
 
-    def _limit_rate(
+    @contextmanager
+    def changing(self, stream: Stream, operation: str) -> Iterator[None]:
+        """Run a change of `stream` (its lock held) that is undone if anything escapes it.
+
+        A `break_midway` fault for `operation` fires after the change, inside the block.
+        """
+        saved = Savepoint.take(stream)
+        try:
+            yield
+            self._account.faults.midway(operation)
+            if stream.journal is not None:
+                stream.journal.changed(stream)
+        except BaseException:
+            saved.restore(stream)
+            raise
+
+    def limit_rate(
         self,
         operation: str,
         now: float,
@@ -78,11 +90,13 @@ class Admission:
         if rate is None:
             return
         if stream is None or rate.scope == "account":
-            where = f"account {self.account_id}"
+            where = f"account {self._account.account_id}"
         elif rate.scope == "shard":
-            where = f"shard {shard_id} in stream {stream.name} under account {self.account_id}"
+            where = (
+                f"shard {shard_id} in stream {stream.name} under account {self._account.account_id}"
+            )
         else:
-            where = f"stream {stream.name} under account {self.account_id}"
+            where = f"stream {stream.name} under account {self._account.account_id}"
         message = f"Rate exceeded for {operation} on {where}: the limit is {rate.describe()}."
         if rate.error == "ThroughputExceeded":
             raise ThroughputExceeded(message, shard_id)

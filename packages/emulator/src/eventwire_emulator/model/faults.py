@@ -1,4 +1,4 @@
-"""Fault injection: scripted errors, per-entry PutRecords failures and added latency."""
+"""Fault injection: scripted errors, per-entry PutRecords failures, latency, midway bugs."""
 
 from __future__ import annotations
 
@@ -18,6 +18,19 @@ DEFAULT_MESSAGES = {
     "AccessDeniedException": "Access denied (injected fault).",
     "ResourceNotFoundException": "Resource not found (injected fault).",
 }
+
+
+class InjectedBug(RuntimeError):
+    """An unexpected error raised midway through an operation, standing in for a bug.
+
+    Deliberately not a `ModelError`: the model must treat it as it would any
+    bug (roll the operation back, let it propagate), and the wire layer as
+    an internal failure of that one request.
+    """
+
+    def __init__(self, operation: str) -> None:
+        super().__init__(f"injected bug midway through {operation}")
+        self.operation = operation
 
 
 def default_message(code: str) -> str:
@@ -56,6 +69,7 @@ class _State:
     calls: list[_CallFault] = field(default_factory=list)
     latencies: list[_Latency] = field(default_factory=list)
     entries: list[_EntryFault] = field(default_factory=list)
+    midway: list[_CallFault] = field(default_factory=list)
 
 
 class FaultInjector:
@@ -116,6 +130,39 @@ class FaultInjector:
         )
         with self._lock:
             self._state.entries.append(rule)
+
+    @property
+    def has_midway_bugs(self) -> bool:
+        """Whether any `break_midway` rule is active (a cheap hot-path check)."""
+        return bool(self._state.midway)
+
+    def break_midway(self, operation: str, *, times: int = 1) -> None:
+        """Make the next `times` calls of `operation` raise `InjectedBug` midway.
+
+        The error is raised after the operation has changed the model and before
+        it returns, which is where a bug does the most harm: the model must
+        roll the change back and keep serving later calls.
+        """
+        if times < 1:
+            raise ValueError(f"times must be at least 1, got {times}")
+        with self._lock:
+            self._state.midway.append(_CallFault(operation, "InternalFailure", "", times))
+
+    def midway(self, operation: str) -> None:
+        """Raise `InjectedBug` if a `break_midway` rule matches this call of `operation`."""
+        state = self._state
+        if not state.midway:
+            return
+        with self._lock:
+            hit = False
+            for rule in state.midway:
+                if rule.operation == operation:
+                    rule.remaining -= 1
+                    hit = True
+                    break
+            state.midway = [x for x in state.midway if x.remaining > 0]
+        if hit:
+            raise InjectedBug(operation)
 
     def add_latency(
         self, seconds: float, *, operation: str | None = None, times: int | None = None

@@ -16,7 +16,12 @@ _HASH_KEY_PATTERN = re.compile(r"0|[1-9]\d{0,38}")
 
 def hash_partition_key(partition_key: str) -> int:
     """Return int(md5(UTF-8 key)) read as a big-endian 128-bit integer, as Kinesis does."""
-    return int.from_bytes(md5(partition_key.encode(), usedforsecurity=False).digest(), "big")
+    return hash_key_bytes(partition_key.encode())
+
+
+def hash_key_bytes(key_bytes: bytes) -> int:
+    """Return the hash key of a partition key already encoded as UTF-8."""
+    return int.from_bytes(md5(key_bytes, usedforsecurity=False).digest(), "big")
 
 
 def parse_hash_key(value: str | int, *, name: str = "ExplicitHashKey") -> int:

@@ -1,471 +1,225 @@
-"""The model root: an account's Kinesis streams in one region, operation by operation."""
+"""The model root: a small facade over the parts that hold an account's Kinesis operations."""
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Sequence
-from hashlib import md5
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from eventwire_emulator.model import listing
-from eventwire_emulator.model.account import (
-    ITERATOR_TTL_SECONDS,
-    ITERATOR_TYPES,
-    NEXT_TOKEN_TTL_SECONDS,
-    check_range,
-)
-from eventwire_emulator.model.errors import (
-    InvalidArgument,
-    IteratorExpired,
-    NextTokenExpired,
-    ResourceNotFound,
-    StreamNotFound,
-    ThroughputExceeded,
-)
-from eventwire_emulator.model.hashing import parse_hash_key
-from eventwire_emulator.model.limits import (
-    MAX_PARTITION_KEY_LENGTH,
-    MAX_PUT_RECORDS,
-    MAX_PUT_RECORDS_BYTES,
-)
-from eventwire_emulator.model.management import Management
-from eventwire_emulator.model.results import (
-    GetRecordsResult,
-    ListShardsResult,
-    PutRecordResult,
-    PutRecordsRequestEntry,
-    PutRecordsResult,
-    PutRecordsResultEntry,
-    ShardBatch,
-    ShardFilter,
-)
-from eventwire_emulator.model.sequence import (
-    SEQUENCE_BASE,
-    SHARD_SLOTS,
-    counter_floor,
-    format_sequence_number,
-    parse_sequence_number,
-)
-from eventwire_emulator.model.shard_log import ShardLog
-from eventwire_emulator.model.stream import Stream
-from eventwire_emulator.model.subscriptions import Subscription
+from eventwire_emulator.model.access import AccessPolicies
+from eventwire_emulator.model.account import Account
+from eventwire_emulator.model.account_settings import AccountSettings
+from eventwire_emulator.model.admission import Admission
+from eventwire_emulator.model.clock import Clock
+from eventwire_emulator.model.consumers import Consumers
+from eventwire_emulator.model.control import Control
+from eventwire_emulator.model.faults import FaultInjector
+from eventwire_emulator.model.lifecycle import Lifecycle
+from eventwire_emulator.model.policies import ResourcePolicies
+from eventwire_emulator.model.reads import Reads
+from eventwire_emulator.model.tagging import Tagging
+from eventwire_emulator.model.writes import Writes
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
-class Kinesis(Management):
+def _delegate(
+    part: str, method: Callable[Concatenate[Any, _P], _R]
+) -> Callable[Concatenate[Kinesis, _P], _R]:
+    """Make `method` of the part named `part` a method of the facade, docstring and all.
+
+    A class-level method rather than an attribute bound per instance, so that
+    a subclass can still override an operation (tests do, to simulate bugs).
+    """
+
+    def call(self: Kinesis, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        return method(getattr(self, part), *args, **kwargs)
+
+    call.__name__ = call.__qualname__ = method.__name__
+    call.__doc__ = method.__doc__
+    return call
+
+
+class Kinesis:
     """An in-memory Kinesis Data Streams account in one region.
 
     Streams are addressed by name or ARN (`stream` parameters accept both).
-    Operations take effect immediately and streams always report ACTIVE (AWS
-    passes through CREATING/UPDATING/DELETING). Quotas are off by default and
+    Operations take effect immediately; a stream then reports CREATING,
+    UPDATING (after a reshard, mode or encryption change) or DELETING for
+    `create_delay`, `update_delay` or `delete_delay` seconds (0 by default:
+    straight to ACTIVE), refusing operations that need it ACTIVE with
+    ResourceInUse meanwhile, as AWS does. Quotas are off by default and
     can be switched at any time through the `quotas` attribute. Thread-safe:
     one lock per stream, one for the stream table.
 
     Construct with ``Kinesis(clock=..., quotas=..., region=..., account_id=...,
-    shard_limit=500, on_demand_stream_count_limit=50, faults=FaultInjector())``.
+    shard_limit=500, on_demand_stream_count_limit=50, faults=FaultInjector(),
+    create_delay=0.0, update_delay=0.0, delete_delay=0.0, policies=None)``.
+
+    `policies` maps access keys to IAM-style identity policy documents (see
+    `access`); when given, every request through the wire layer is authorized
+    against them and the target's resource policy, as IAM does. Direct calls
+    on this object are not: they have no caller.
+
+    The operations live in named parts, each a module of its own: `account`
+    (settings, stream table, lookups), `admission` (faults, call rates,
+    observers, rollback), `lifecycle` (create, delete, describe, list),
+    `writes` (PutRecord, PutRecords), `reads` (iterators, GetRecords,
+    ListShards, subscriptions), `control` (resharding, settings), `tagging`,
+    `consumers`, `policies` (resource policies) and `settings` (account
+    settings). The facade's operations delegate to them by name.
     """
 
-    # -- writes ----------------------------------------------------------------
-
-    def _throttled(self, stream: Stream, shard: ShardLog) -> str:
-        return (
-            f"Rate exceeded for shard {shard.shard_id} in stream {stream.name} "
-            f"under account {self.account_id}."
-        )
-
-    @staticmethod
-    def _entry_error(position: int, problem: str) -> InvalidArgument:
-        return InvalidArgument(
-            f"1 validation error detected: Value at 'records.{position}.member' {problem}"
-        )
-
-    def put_record(
+    def __init__(
         self,
-        stream: str,
-        data: bytes,
-        partition_key: str,
         *,
-        explicit_hash_key: str | None = None,
-        sequence_number_for_ordering: str | None = None,
-    ) -> PutRecordResult:
-        """PutRecord."""
-        self.faults.before_call("PutRecord", self.clock)
-        found = self._stream(stream)
-        if not isinstance(data, bytes):
-            raise InvalidArgument(f"Data must be bytes, got {type(data).__name__}.")
-        if (
-            not isinstance(partition_key, str)
-            or not 1 <= len(partition_key) <= MAX_PARTITION_KEY_LENGTH
-        ):
-            raise InvalidArgument(
-                f"Invalid PartitionKey {partition_key!r}: must be 1 to 256 characters."
-            )
-        key_bytes = partition_key.encode()
-        size = len(data) + len(key_bytes)
-        if size > found.max_record_bytes:
-            raise InvalidArgument(
-                f"Record size {size} bytes (data plus partition key) exceeds the maximum "
-                f"record size of {found.max_record_bytes} bytes for stream {found.name}."
-            )
-        if explicit_hash_key is None:
-            hash_key = int.from_bytes(md5(key_bytes, usedforsecurity=False).digest(), "big")
-        else:
-            hash_key = parse_hash_key(explicit_hash_key)
-        floor = None
-        if sequence_number_for_ordering is not None:
-            floor = counter_floor(sequence_number_for_ordering)
-        now = self.clock.now()
-        with found.lock:
-            shard = found.route(hash_key)
-            if self.quotas and not found.write_window(shard).admit(now, size):
-                raise ThroughputExceeded(self._throttled(found, shard), shard.shard_id)
-            if floor is not None and found.counter < floor:
-                found.counter = floor
-            sequence_number = found.append(shard, data, partition_key, found.arrival_time(now))
-            if now >= found.next_trim:
-                found.trim(now)
-            return PutRecordResult(shard.shard_id, sequence_number, found.encryption_type)
+        clock: Clock | None = None,
+        quotas: bool = False,
+        region: str = "us-east-1",
+        account_id: str = "000000000000",
+        shard_limit: int = 500,
+        on_demand_stream_count_limit: int = 50,
+        faults: FaultInjector | None = None,
+        create_delay: float = 0.0,
+        update_delay: float = 0.0,
+        delete_delay: float = 0.0,
+        policies: AccessPolicies | Mapping[str, Any] | None = None,
+    ) -> None:
+        self.account = Account(
+            clock=clock,
+            quotas=quotas,
+            region=region,
+            account_id=account_id,
+            shard_limit=shard_limit,
+            on_demand_stream_count_limit=on_demand_stream_count_limit,
+            faults=faults,
+            create_delay=create_delay,
+            update_delay=update_delay,
+            delete_delay=delete_delay,
+            policies=policies
+            if policies is None or isinstance(policies, AccessPolicies)
+            else AccessPolicies(policies),
+        )
+        self.admission = admission = Admission(self.account)
+        self.lifecycle = Lifecycle(self.account, admission)
+        self.writes = Writes(self.account, admission)
+        self.reads = Reads(self.account, admission)
+        self.control = Control(self.account, admission)
+        self.tagging = Tagging(self.account, admission)
+        self.consumers = Consumers(self.account, admission)
+        self.policies = ResourcePolicies(self.account, admission)
+        self.settings = AccountSettings(self.account, admission)
 
-    def put_records(
-        self,
-        stream: str,
-        records: Sequence[PutRecordsRequestEntry | tuple[bytes, str, str | None]],
-    ) -> PutRecordsResult:
-        """PutRecords: entries may fail one by one; the results keep request order.
+    # -- account ---------------------------------------------------------------
+    stream_arn = _delegate("account", Account.stream_arn)
 
-        Raises:
-            InvalidArgument: 0 or more than 500 entries, more than 10 MiB, or a bad
-                entry (the whole request is rejected, as AWS validates it first).
-        """
-        self.faults.before_call("PutRecords", self.clock)
-        found = self._stream(stream)
-        count = len(records)
-        if not 1 <= count <= MAX_PUT_RECORDS:
-            raise InvalidArgument(
-                f"1 validation error detected: Value at 'records' failed to satisfy constraint: "
-                f"Member must have length between 1 and {MAX_PUT_RECORDS}, got {count}."
-            )
-        max_bytes = found.max_record_bytes
-        hashes: list[int] = []
-        sizes: list[int] = []
-        total = 0
-        for position, (data, key, explicit) in enumerate(records, 1):
-            if data.__class__ is not bytes:
-                raise self._entry_error(position, f"data must be bytes, got {type(data).__name__}")
-            if not 0 < len(key) <= MAX_PARTITION_KEY_LENGTH:
-                raise self._entry_error(
-                    position, f"partitionKey {key!r} must have 1 to 256 characters"
-                )
-            key_bytes = key.encode()
-            size = len(data) + len(key_bytes)
-            if size > max_bytes:
-                raise self._entry_error(
-                    position, f"is {size} bytes, above the maximum record size of {max_bytes}"
-                )
-            total += size
-            sizes.append(size)
-            if explicit is None:
-                hashes.append(int.from_bytes(md5(key_bytes, usedforsecurity=False).digest(), "big"))
-            else:
-                hashes.append(parse_hash_key(explicit))
-        if total > MAX_PUT_RECORDS_BYTES:
-            raise InvalidArgument(
-                f"Records size {total} bytes exceeds the PutRecords limit of "
-                f"{MAX_PUT_RECORDS_BYTES} bytes (10 MiB)."
-            )
-        now = self.clock.now()
-        faults = self.faults if self.faults.has_entry_faults else None
-        quotas = self.quotas
-        results: list[PutRecordsResultEntry] = []
-        failed = 0
-        with found.lock:
-            arrival = found.arrival_time(now)
-            starts = found.open_starts
-            shards = found.open_shards
-            if faults is None and not quotas:
-                counter = found.counter
-                for index, (data, key, _) in enumerate(records):
-                    shard = shards[bisect_right(starts, hashes[index]) - 1]
-                    counter += 1
-                    shard.data.append(data)
-                    shard.keys.append(key)
-                    shard.counters.append(counter)
-                    shard.times.append(arrival)
-                    results.append(
-                        PutRecordsResultEntry(
-                            str(SEQUENCE_BASE + counter * SHARD_SLOTS + shard.index),
-                            shard.shard_id,
-                        )
-                    )
-                found.counter = counter
-            else:
-                for index, (data, key, _) in enumerate(records):
-                    shard = shards[bisect_right(starts, hashes[index]) - 1]
-                    fault = faults.entry_fault() if faults is not None else None
-                    if fault is not None:
-                        failed += 1
-                        results.append(PutRecordsResultEntry(None, None, fault))
-                    elif quotas and not found.write_window(shard).admit(now, sizes[index]):
-                        failed += 1
-                        throttled = ThroughputExceeded(
-                            self._throttled(found, shard), shard.shard_id
-                        )
-                        results.append(PutRecordsResultEntry(None, None, throttled))
-                    else:
-                        sequence_number = found.append(shard, data, key, arrival)
-                        results.append(PutRecordsResultEntry(sequence_number, shard.shard_id))
-            if now >= found.next_trim:
-                found.trim(now)
-            return PutRecordsResult(failed, results, found.encryption_type)
+    # -- lifecycle -------------------------------------------------------------
+    create_stream = _delegate("lifecycle", Lifecycle.create_stream)
+    delete_stream = _delegate("lifecycle", Lifecycle.delete_stream)
+    describe_stream = _delegate("lifecycle", Lifecycle.describe_stream)
+    describe_stream_summary = _delegate("lifecycle", Lifecycle.describe_stream_summary)
+    list_streams = _delegate("lifecycle", Lifecycle.list_streams)
+    describe_limits = _delegate("lifecycle", Lifecycle.describe_limits)
+
+    # -- writes ----------------------------------------------------------------
+    put_record = _delegate("writes", Writes.put_record)
+    put_records = _delegate("writes", Writes.put_records)
 
     # -- reads -----------------------------------------------------------------
+    get_shard_iterator = _delegate("reads", Reads.get_shard_iterator)
+    iterator_stream_arn = _delegate("reads", Reads.iterator_stream_arn)
+    get_records = _delegate("reads", Reads.get_records)
+    read_shard = _delegate("reads", Reads.read_shard)
+    open_subscription = _delegate("reads", Reads.open_subscription)
+    list_shards = _delegate("reads", Reads.list_shards)
 
-    def _position(
-        self,
-        stream: Stream,
-        shard: ShardLog,
-        position_type: str,
-        sequence_number: str | None,
-        timestamp: float | None,
-    ) -> int:
-        """Return the counter from which a reader at this starting position reads."""
-        if position_type not in ITERATOR_TYPES:
-            raise InvalidArgument(
-                f"Invalid ShardIteratorType {position_type!r}: must be one of "
-                f"{', '.join(ITERATOR_TYPES)}."
-            )
-        tip = (shard.ending_counter if shard.ending_counter is not None else stream.counter) + 1
-        first = shard.starting_counter + 1
-        if position_type in ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"):
-            if sequence_number is None:
-                raise InvalidArgument(
-                    f"StartingSequenceNumber is required for ShardIteratorType {position_type}."
-                )
-            counter, index = parse_sequence_number(sequence_number)
-            if index != shard.index:
-                raise InvalidArgument(
-                    f"Invalid StartingSequenceNumber. It encodes shardId-{index:012d}, while it "
-                    f"was used in a call to a shard with {shard.shard_id}"
-                )
-            if not shard.starting_counter <= counter < tip:
-                raise InvalidArgument(
-                    f"StartingSequenceNumber {sequence_number} used in GetShardIterator on shard "
-                    f"{shard.shard_id} in stream {stream.name} under account {self.account_id} "
-                    f"is invalid because it did not come from this stream."
-                )
-            position = counter if position_type == "AT_SEQUENCE_NUMBER" else counter + 1
-            return max(position, first)
-        if sequence_number is not None:
-            raise InvalidArgument(
-                f"StartingSequenceNumber is not allowed with ShardIteratorType {position_type}."
-            )
-        if position_type == "TRIM_HORIZON":
-            return first
-        if position_type == "LATEST":
-            return tip
-        if timestamp is None:
-            raise InvalidArgument("Timestamp is required for ShardIteratorType AT_TIMESTAMP.")
-        index = shard.index_of_time(timestamp)
-        return shard.counters[index] if index < len(shard.counters) else tip
+    # -- control ---------------------------------------------------------------
+    split_shard = _delegate("control", Control.split_shard)
+    merge_shards = _delegate("control", Control.merge_shards)
+    update_shard_count = _delegate("control", Control.update_shard_count)
+    increase_stream_retention_period = _delegate(
+        "control", Control.increase_stream_retention_period
+    )
+    decrease_stream_retention_period = _delegate(
+        "control", Control.decrease_stream_retention_period
+    )
+    start_stream_encryption = _delegate("control", Control.start_stream_encryption)
+    stop_stream_encryption = _delegate("control", Control.stop_stream_encryption)
+    enable_enhanced_monitoring = _delegate("control", Control.enable_enhanced_monitoring)
+    disable_enhanced_monitoring = _delegate("control", Control.disable_enhanced_monitoring)
+    update_stream_mode = _delegate("control", Control.update_stream_mode)
+    update_max_record_size = _delegate("control", Control.update_max_record_size)
+    update_stream_warm_throughput = _delegate("control", Control.update_stream_warm_throughput)
+    update_stream_record_distribution_strategy = _delegate(
+        "control", Control.update_stream_record_distribution_strategy
+    )
 
-    def get_shard_iterator(
-        self,
-        stream: str,
-        shard_id: str,
-        shard_iterator_type: str,
-        *,
-        starting_sequence_number: str | None = None,
-        timestamp: float | None = None,
-    ) -> str:
-        """GetShardIterator: an opaque iterator valid for five minutes.
+    # -- tagging ---------------------------------------------------------------
+    add_tags_to_stream = _delegate("tagging", Tagging.add_tags_to_stream)
+    remove_tags_from_stream = _delegate("tagging", Tagging.remove_tags_from_stream)
+    list_tags_for_stream = _delegate("tagging", Tagging.list_tags_for_stream)
+    tag_resource = _delegate("tagging", Tagging.tag_resource)
+    untag_resource = _delegate("tagging", Tagging.untag_resource)
+    list_tags_for_resource = _delegate("tagging", Tagging.list_tags_for_resource)
 
-        An AT_TIMESTAMP in the future behaves like LATEST.
-        """
-        limited = self._api_call("GetShardIterator")
-        found = self._stream(stream)
-        now = self.clock.now()
-        with found.lock:
-            shard = self._shard(found, shard_id, now)
-            if limited:
-                self._limit_rate("GetShardIterator", now, found, shard_id)
-            if now >= found.next_trim:
-                found.trim(now)
-            position = self._position(
-                found, shard, shard_iterator_type, starting_sequence_number, timestamp
-            )
-            return self._iterator(found, shard, position, now)
+    # -- consumers -------------------------------------------------------------
+    register_stream_consumer = _delegate("consumers", Consumers.register_stream_consumer)
+    describe_stream_consumer = _delegate("consumers", Consumers.describe_stream_consumer)
+    list_stream_consumers = _delegate("consumers", Consumers.list_stream_consumers)
+    deregister_stream_consumer = _delegate("consumers", Consumers.deregister_stream_consumer)
 
-    def _iterator(self, stream: Stream, shard: ShardLog, position: int, now: float) -> str:
-        return self._tokens.encode(
-            "iterator", [stream.name, stream.serial, shard.shard_id, position, now]
-        )
+    # -- policies ------------------------------------------------------------------
+    put_resource_policy = _delegate("policies", ResourcePolicies.put_resource_policy)
+    get_resource_policy = _delegate("policies", ResourcePolicies.get_resource_policy)
+    policy_for = _delegate("policies", ResourcePolicies.policy_for)
+    delete_resource_policy = _delegate("policies", ResourcePolicies.delete_resource_policy)
 
-    def get_records(self, shard_iterator: str, *, limit: int | None = None) -> GetRecordsResult:
-        """GetRecords: up to `limit` (default 10,000) records and at most 10 MiB."""
-        limited = self._api_call("GetRecords")
-        check_range(limit, 1, 10_000, "Limit")
-        name, serial, shard_id, position, issued = self._tokens.decode(
-            "iterator", shard_iterator, "ShardIterator"
-        )
-        if not (
-            isinstance(name, str)
-            and isinstance(shard_id, str)
-            and isinstance(position, int)
-            and isinstance(issued, int | float)
-        ):
-            raise InvalidArgument(f"Invalid ShardIterator: {shard_iterator[:64]!r}.")
-        now = self.clock.now()
-        if now - issued > ITERATOR_TTL_SECONDS:
-            raise IteratorExpired(
-                f"Iterator expired. The iterator was created at time {issued} while right now "
-                f"it is {now} which is further in the future than the tolerated delay of "
-                f"{int(ITERATOR_TTL_SECONDS * 1000)} milliseconds."
-            )
-        found = self._streams.get(name)
-        if found is None or found.serial != serial:
-            raise StreamNotFound(name, self.account_id)
-        with found.lock:
-            shard = self._shard(found, shard_id, now)
-            quota = found.read_quota(shard, now) if limited else None
-            if quota is not None and not quota.admit_call(now):
-                raise ThroughputExceeded(self._throttled(found, shard), shard.shard_id)
-            records, position, at_end, millis = found.read(shard, position, limit or 10_000, now)
-            if quota is not None:
-                quota.charge(sum(len(r.data) + len(r.partition_key.encode()) for r in records))
-            return GetRecordsResult(
-                records,
-                None if at_end else self._iterator(found, shard, position, now),
-                millis,
-                found.child_shards(shard) if at_end else None,
-            )
+    # -- settings --------------------------------------------------------------------
+    describe_account_settings = _delegate("settings", AccountSettings.describe_account_settings)
+    update_account_settings = _delegate("settings", AccountSettings.update_account_settings)
 
-    def read_shard(
-        self,
-        stream: str,
-        shard_id: str,
-        starting_position_type: str,
-        *,
-        sequence_number: str | None = None,
-        timestamp: float | None = None,
-        limit: int = 10_000,
-    ) -> ShardBatch:
-        """Read a shard from a starting position, for SubscribeToShard events.
+    # -- settings shared by every part (they live on `account`) ------------------
 
-        The position types are those of GetShardIterator; resume with
-        AFTER_SEQUENCE_NUMBER and the batch's continuation sequence number.
-        No read quota applies (enhanced fan-out has its own pipe).
-        """
-        self._api_call("SubscribeToShard")
-        check_range(limit, 1, 10_000, "Limit")
-        found = self._stream(stream)
-        now = self.clock.now()
-        with found.lock:
-            shard = self._shard(found, shard_id, now)
-            position = self._position(
-                found, shard, starting_position_type, sequence_number, timestamp
-            )
-            records, position, at_end, millis = found.read(shard, position, limit, now)
-            return ShardBatch(
-                records,
-                None if at_end else format_sequence_number(position - 1, shard.index),
-                millis,
-                found.child_shards(shard) if at_end else None,
-            )
+    @property
+    def clock(self) -> Clock:
+        """The clock every operation reads."""
+        return self.account.clock
 
-    def open_subscription(self, consumer_arn: str, shard_id: str) -> Subscription:
-        """Admit a SubscribeToShard call: the consumer and shard must exist and be free.
+    @property
+    def faults(self) -> FaultInjector:
+        """The fault injector every call passes through."""
+        return self.account.faults
 
-        Release the returned handle when the event stream ends. A call 5 seconds or
-        more after the live subscription started takes it over: the older handle's
-        `check` then raises ResourceInUse. Deregistering the consumer ends the
-        subscription: `check` then raises ResourceNotFound.
+    @property
+    def quotas(self) -> bool:
+        """Whether shard quotas and call rates are enforced; may be switched at any time."""
+        return self.account.quotas
 
-        Raises:
-            ResourceNotFound: no such consumer, or no such shard in its stream.
-            LimitExceeded: the previous call for this consumer and shard was under 1 s ago.
-            ResourceInUse: a live subscription for them started under 5 s ago.
-        """
-        found, name = self._consumer(None, None, consumer_arn)
-        now = self.clock.now()
-        # Named as AWS names the subscription: account, stream, shard and consumer.
-        owner = f"{self.account_id}:{found.name}:{shard_id}:{name}"
-        with found.lock:
-            self._shard(found, shard_id, now)
-            # Checked again under the stream lock, which deregistration holds too, so a
-            # subscription cannot outlive a deregistration that raced with it.
-            entry = found.consumers.get(name)
-            if entry is None or entry[0] != consumer_arn:
-                raise ResourceNotFound(f"Consumer {consumer_arn} not found.")
-            return self._subscriptions.open(consumer_arn, shard_id, now, owner)
+    @quotas.setter
+    def quotas(self, value: bool) -> None:
+        self.account.quotas = value
 
-    def list_shards(
-        self,
-        stream: str | None = None,
-        *,
-        next_token: str | None = None,
-        exclusive_start_shard_id: str | None = None,
-        max_results: int | None = None,
-        shard_filter: ShardFilter | None = None,
-        stream_creation_timestamp: float | None = None,
-    ) -> ListShardsResult:
-        """ListShards: give `stream` or `next_token`, not both; tokens live 300 seconds."""
-        limited = self._api_call("ListShards")
-        check_range(max_results, 1, 10_000, "MaxResults")
-        now = self.clock.now()
-        if next_token is not None:
-            if stream is not None or exclusive_start_shard_id is not None or shard_filter:
-                raise InvalidArgument(
-                    "NextToken cannot be combined with StreamName, StreamARN, "
-                    "ExclusiveStartShardId or ShardFilter."
-                )
-            name, serial, start, kind, filter_id, filter_time, issued = self._tokens.decode(
-                "shards", next_token, "NextToken"
-            )
-            if not isinstance(issued, int | float) or now - issued > NEXT_TOKEN_TTL_SECONDS:
-                raise NextTokenExpired(f"The NextToken {next_token[:32]}... has expired.")
-            found = self._stream(str(name))
-            if found.serial != serial:
-                raise NextTokenExpired("The stream of this NextToken was deleted.")
-            exclusive_start_shard_id = str(start)
-            if kind is not None:
-                shard_filter = ShardFilter(
-                    str(kind),
-                    None if filter_id is None else str(filter_id),
-                    None if filter_time is None else float(filter_time),
-                )
-        elif stream is None:
-            raise InvalidArgument("Either StreamName/StreamARN or NextToken is required.")
-        else:
-            found = self._stream(stream)
-            if shard_filter is not None:
-                if exclusive_start_shard_id is not None:
-                    raise InvalidArgument(
-                        "ExclusiveStartShardId cannot be combined with ShardFilter."
-                    )
-                listing.check_filter(shard_filter)
-            if (
-                stream_creation_timestamp is not None
-                and stream_creation_timestamp != found.created_at
-            ):
-                raise ResourceNotFound(
-                    f"Stream {found.name} created at {stream_creation_timestamp} not found."
-                )
-        if limited:
-            self._limit_rate("ListShards", now, found)
-        with found.lock:
-            shards = listing.filter_shards(found, shard_filter, now)
-        shards = listing.after(shards, exclusive_start_shard_id)
-        page = shards[: max_results or 1000]
-        token = None
-        if len(shards) > len(page):
-            token = self._tokens.encode(
-                "shards",
-                [
-                    found.name,
-                    found.serial,
-                    page[-1].shard_id,
-                    shard_filter.type if shard_filter else None,
-                    shard_filter.shard_id if shard_filter else None,
-                    shard_filter.timestamp if shard_filter else None,
-                    now,
-                ],
-            )
-        return ListShardsResult([listing.describe_shard(s) for s in page], token)
+    @property
+    def region(self) -> str:
+        """The region this account's streams live in."""
+        return self.account.region
+
+    @property
+    def account_id(self) -> str:
+        """The twelve-digit account id."""
+        return self.account.account_id
+
+    @property
+    def shard_limit(self) -> int:
+        """The account's open-shard limit."""
+        return self.account.shard_limit
+
+    @property
+    def on_demand_stream_count_limit(self) -> int:
+        """The account's limit of ON_DEMAND streams."""
+        return self.account.on_demand_stream_count_limit
+
+    def observing(self) -> AbstractContextManager[None]:
+        """Read as an observer (see `Admission.observing`)."""
+        return self.admission.observing()

@@ -16,6 +16,8 @@ from eventwire_emulator.model.stream import Stream
 
 MAX_TAGS = 50
 MAX_CONSUMERS = 20
+# The Kinesis tag reference (Tag, Key): "Unicode letters, digits, white space, _ . / = + - % @".
+TAG_KEY_SYMBOLS = "_./=+-%@"
 NAME_PATTERN = re.compile(r"[a-zA-Z0-9_.-]{1,128}")
 
 
@@ -40,6 +42,11 @@ def add_tags(current: dict[str, str], tags: Mapping[str, str], resource: str) ->
     for key, value in tags.items():
         if not isinstance(key, str) or not 1 <= len(key) <= 128:
             raise InvalidArgument(f"Invalid tag key {key!r}: must be 1 to 128 characters.")
+        if not all(c.isalpha() or c.isdigit() or c.isspace() or c in TAG_KEY_SYMBOLS for c in key):
+            raise InvalidArgument(
+                f"Invalid tag key {key!r}: use Unicode letters, digits, white space and "
+                f"{' '.join(TAG_KEY_SYMBOLS)} only."
+            )
         if not isinstance(value, str) or len(value) > 256:
             raise InvalidArgument(f"Invalid tag value for key {key!r}: at most 256 characters.")
     if len(current.keys() | tags.keys()) > MAX_TAGS:

@@ -6,20 +6,23 @@ stream keeps reporting ACTIVE. Callers hold the stream lock.
 
 from __future__ import annotations
 
-from eventwire_emulator.model.errors import InvalidArgument, ResourceInUse
+from eventwire_emulator.model.errors import InvalidArgument, ResourceNotFound
 from eventwire_emulator.model.hashing import HashRange
 from eventwire_emulator.model.shard_log import ShardLog
 from eventwire_emulator.model.stream import Stream
 
 
 def _open_shard(stream: Stream, shard_id: str, account_id: str) -> ShardLog:
+    # The API reference (SplitShard, MergeShards): a shard the stream does not have is
+    # ResourceNotFoundException; one already split or merged, the stream being ACTIVE,
+    # is InvalidArgumentException (ResourceInUseException is for a stream not ACTIVE).
     shard = stream.by_id.get(shard_id)
     if shard is None:
-        raise InvalidArgument(
+        raise ResourceNotFound(
             f"Could not find shard {shard_id} in stream {stream.name} under account {account_id}."
         )
     if not shard.is_open:
-        raise ResourceInUse(
+        raise InvalidArgument(
             f"Shard {shard_id} in stream {stream.name} under account {account_id} "
             f"has already been merged or split, and thus is not eligible for merging or splitting."
         )
@@ -32,8 +35,8 @@ def split(
     """Split an open shard at `new_starting_hash_key` into two children.
 
     Raises:
-        InvalidArgument: unknown shard, or the key is not in (start, end].
-        ResourceInUse: the shard is already closed.
+        ResourceNotFound: unknown shard.
+        InvalidArgument: the shard is already closed, or the key is not in (start, end].
     """
     parent = _open_shard(stream, shard_id, account)
     hash_range = parent.hash_range
@@ -55,8 +58,8 @@ def merge(stream: Stream, shard_id: str, adjacent_id: str, now: float, account: 
     """Merge two adjacent open shards into one child.
 
     Raises:
-        InvalidArgument: unknown shards, the same shard twice, or not adjacent.
-        ResourceInUse: a shard is already closed.
+        ResourceNotFound: an unknown shard.
+        InvalidArgument: a shard already closed, the same shard twice, or not adjacent.
     """
     first = _open_shard(stream, shard_id, account)
     second = _open_shard(stream, adjacent_id, account)

@@ -243,3 +243,22 @@ class ListStreamConsumersResult:
 
     consumers: list[Consumer]
     next_token: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BillingCommitment:
+    """The minimum throughput billing commitment (Describe/UpdateAccountSettings)."""
+
+    status: str
+    started_at: float | None = None
+    ended_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WarmThroughputResult:
+    """UpdateStreamWarmThroughput's answer."""
+
+    stream_name: str
+    stream_arn: str
+    target_mibps: int
+    current_mibps: int

@@ -1,10 +1,15 @@
-"""Sequence numbers: 56-digit decimals made of a per-stream counter and the shard index.
+"""Sequence numbers: decimals made of a per-stream counter and the shard index.
 
 A sequence number is ``SEQUENCE_BASE + counter * SHARD_SLOTS + shard_index``.
 The counter grows by one for every record (and every shard opened or closed)
 in the stream, so numbers are unique across the stream, strictly increasing
 within a shard, and a child's numbers exceed its parents' ending numbers. The
 shard index lets a number be checked against the shard it is used with.
+
+Numbers have 56 digits and start with "49", like AWS's, until a
+SequenceNumberForOrdering moves the counter past them: the counter is an
+unbounded integer, so any valid value (up to 128 digits, per the botocore
+model's SequenceNumber pattern) is honoured and the next number exceeds it.
 """
 
 from __future__ import annotations
@@ -18,9 +23,6 @@ SEQUENCE_BASE = 49 * 10**54
 
 SHARD_SLOTS = 10**7
 """Room for this many shards per stream in the low digits."""
-
-MAX_COUNTER = (10**54 - 1) // SHARD_SLOTS
-"""The largest counter that keeps numbers at 56 digits."""
 
 _PATTERN = re.compile(r"0|[1-9]\d{0,128}")
 
@@ -51,10 +53,10 @@ def parse_sequence_number(value: str, name: str = "StartingSequenceNumber") -> t
         InvalidArgument: the value is malformed or not a number this model issues.
     """
     number = check_format(value, name) - SEQUENCE_BASE
-    if not 0 <= number <= MAX_COUNTER * SHARD_SLOTS + SHARD_SLOTS - 1:
+    if number < 0:
         raise InvalidArgument(
             f"Invalid {name}. {value} is not a sequence number of this stream "
-            f"(they have 56 digits and start with 49)."
+            f"(they have at least 56 digits and start with 49)."
         )
     return divmod(number, SHARD_SLOTS)
 
@@ -62,16 +64,13 @@ def parse_sequence_number(value: str, name: str = "StartingSequenceNumber") -> t
 def counter_floor(value: str) -> int:
     """Return the largest counter whose numbers do not exceed `value` (for ordering).
 
+    Any valid value is accepted: the counter is unbounded, so the record put
+    next (counter + 1) gets a number above `value` however large it is.
+
     Raises:
-        InvalidArgument: the value is malformed or beyond the numbers this model issues.
+        InvalidArgument: the value is malformed.
     """
     number = check_format(value, "SequenceNumberForOrdering") - SEQUENCE_BASE
     if number < 0:
         return -1
-    counter = number // SHARD_SLOTS
-    if counter >= MAX_COUNTER:
-        raise InvalidArgument(
-            f"Invalid SequenceNumberForOrdering. {value} is beyond any sequence number "
-            f"this stream can issue."
-        )
-    return counter
+    return number // SHARD_SLOTS

@@ -17,7 +17,7 @@ class ShardLog:
 
     Records live in four parallel columns (data, partition key, counter,
     arrival time) rather than one object each: an append is four O(1) pushes
-    and a record costs ~16 bytes of columns beyond its data and key objects.
+    and a record costs a few dozen bytes of columns beyond its data and key.
     Trimming advances `head`; dead slots are compacted in bulk, so the
     amortised cost per record stays O(1).
     """
@@ -61,7 +61,8 @@ class ShardLog:
         self.children: list[ShardLog] = []
         self.data: list[bytes] = []
         self.keys: list[str] = []
-        self.counters = array("q")
+        # A list, not array("q"): SequenceNumberForOrdering can push counters past 64 bits.
+        self.counters: list[int] = []
         self.times = array("d")
         self.head = 0
 
@@ -91,12 +92,12 @@ class ShardLog:
         """The number of untrimmed records."""
         return len(self.counters) - self.head
 
-    def trim(self, cutoff: float) -> None:
-        """Drop records that arrived before `cutoff`."""
+    def trim(self, cutoff: float) -> bool:
+        """Drop records that arrived before `cutoff`; return whether any were."""
         times = self.times
         end = len(times)
         if self.head == end or times[self.head] >= cutoff:
-            return
+            return False
         self.head = bisect_left(times, cutoff, self.head, end)
         if self.head >= _COMPACT_AT and self.head * 2 >= end:
             head = self.head
@@ -105,6 +106,7 @@ class ShardLog:
             del self.counters[:head]
             del self.times[:head]
             self.head = 0
+        return True
 
     def index_of_counter(self, counter: int) -> int:
         """Return the slot of the first untrimmed record with a counter >= `counter`."""

@@ -7,6 +7,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 
 from eventwire_emulator.model.hashing import HashRange
+from eventwire_emulator.model.journal import Journal
 from eventwire_emulator.model.quotas import ReadQuota, WriteWindow
 from eventwire_emulator.model.results import ChildShard, Record
 from eventwire_emulator.model.sequence import SEQUENCE_BASE, SHARD_SLOTS, format_sequence_number
@@ -41,6 +42,17 @@ class Stream:
         self.encryption_changes: list[tuple[int, str]] = [(-1, "NONE")]
         self.enhanced_metrics: set[str] = set()
         self.tags: dict[str, str] = {}
+        # Resource policies (JSON text) by the ARN of the stream or of one of its consumers.
+        self.policies: dict[str, str] = {}
+        self.warm_throughput_mibps: int | None = None
+        self.record_distribution = "USER_PARTITION_KEY"
+        # A transitional status (CREATING, UPDATING, DELETING) lasts until `ready_at`.
+        self.pending = "ACTIVE"
+        self.ready_at = 0.0
+        # Where changes are made durable (see `journal`); None keeps them in memory.
+        self.journal: Journal | None = None
+        # The store's id of this stream; 0 until it has one.
+        self.store_id = 0
         self.consumers: dict[str, tuple[str, float, dict[str, str]]] = {}
         self.counter = 0
         self.last_time = created_at
@@ -51,6 +63,22 @@ class Stream:
         self.open_shards: list[ShardLog] = []
         self.write_windows: dict[int, WriteWindow] = {}
         self.read_quotas: dict[int, ReadQuota] = {}
+
+    # -- status ------------------------------------------------------------------
+
+    def status(self, now: float) -> str:
+        """StreamStatus at `now`: ACTIVE once a transition's delay has passed."""
+        return self.pending if now < self.ready_at else "ACTIVE"
+
+    def enter(self, status: str, now: float, delay: float) -> None:
+        """Pass through `status` for `delay` seconds (not at all for 0)."""
+        if delay > 0:
+            self.pending = status
+            self.ready_at = now + delay
+
+    def is_gone(self, now: float) -> bool:
+        """Whether a deletion has run its course (the stream no longer exists)."""
+        return self.pending == "DELETING" and now >= self.ready_at
 
     # -- shards ------------------------------------------------------------------
 
@@ -110,9 +138,12 @@ class Stream:
     def trim(self, now: float) -> None:
         """Drop records past retention from every shard."""
         cutoff = self.retention_cutoff(now)
+        dropped = False
         for shard in self.shards:
-            shard.trim(cutoff)
+            dropped = shard.trim(cutoff) or dropped
         self.next_trim = now + _TRIM_EVERY_SECONDS
+        if dropped and self.journal is not None:
+            self.journal.trimmed(self, cutoff)
 
     def arrival_time(self, now: float) -> float:
         """Return an arrival timestamp that never goes backwards within the stream."""

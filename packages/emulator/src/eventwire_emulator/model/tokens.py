@@ -26,7 +26,9 @@ class TokenCodec:
     def encode(self, kind: str, payload: list[TokenValue]) -> str:
         """Return an opaque token of `kind` holding `payload`."""
         body = json.dumps([kind, *payload], separators=(",", ":")).encode()
-        return base64.urlsafe_b64encode(self._mac(body) + body).decode()
+        # Standard base64, as AWS's tokens: never a leading "-", which a command line
+        # (the AWS CLI's --shard-iterator) would take for an option.
+        return base64.b64encode(self._mac(body) + body).decode()
 
     def decode(self, kind: str, token: str, name: str) -> list[TokenValue]:
         """Return the payload of a token of `kind`.
@@ -35,7 +37,7 @@ class TokenCodec:
             InvalidArgument: the token is garbage, forged, or of another kind.
         """
         try:
-            raw = base64.urlsafe_b64decode(token.encode())
+            raw = base64.b64decode(token.encode(), validate=True)
         except (binascii.Error, ValueError, AttributeError):
             raw = b""
         mac, body = raw[:16], raw[16:]

@@ -71,7 +71,14 @@ class EmulatorApp:
     def kinesis(self, request: Request) -> Response:
         """Pass a Kinesis API request to the wire layer."""
         headers = request.headers
-        answer = self.wire.handle(headers.get("x-amz-target"), request.body, headers)
+        answer = self.wire.handle(
+            headers.get("x-amz-target"),
+            request.body,
+            headers,
+            method=request.method,
+            path=request.path,
+            query=request.query,
+        )
         return Response(answer.status, answer.headers, answer.body, answer.close)
 
     def get(self, request: Request) -> Response:

@@ -6,6 +6,7 @@ Wire-level exceptions (raised while parsing, never escaping ``Wire.handle``)::
     ├── SerializationError         SerializationException: bad JSON, wrong JSON types
     ├── ValidationError            ValidationException: service-model constraints
     ├── UnknownOperationError      UnknownOperationException: unknown X-Amz-Target
+    ├── UnsupportedOperationError  ValidationException: a modeled operation not emulated
     └── InvalidArgumentError       InvalidArgumentException: inconsistent arguments
 
 Model exceptions (``eventwire_emulator.model.errors.ModelError``) are translated by
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from eventwire_emulator.model.access import AccessDenied
 from eventwire_emulator.model.errors import (
     InjectedFault,
     InvalidArgument,
@@ -35,6 +37,7 @@ from eventwire_emulator.model.errors import (
 #: MRO, so a subclass maps like its nearest listed base; ModelError itself is the
 #: fallback for a model error nobody mapped, which is our bug, hence a 500.
 ERROR_TABLE: dict[type[ModelError], tuple[str, int]] = {
+    AccessDenied: ("AccessDeniedException", 400),
     StreamNotFound: ("ResourceNotFoundException", 400),
     ResourceNotFound: ("ResourceNotFoundException", 400),
     ResourceInUse: ("ResourceInUseException", 400),
@@ -128,6 +131,12 @@ class UnknownOperationError(WireError):
     """The X-Amz-Target header is missing or names no Kinesis operation."""
 
     code = "UnknownOperationException"
+
+
+class UnsupportedOperationError(WireError):
+    """A modeled operation the emulator cannot mean anything by (see ``operations.UNSUPPORTED``)."""
+
+    code = "ValidationException"
 
 
 class InvalidArgumentError(WireError):

@@ -8,22 +8,31 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from eventwire_emulator.model import Kinesis, ModelError
+from eventwire_emulator.model import Cloud, Kinesis, ModelError
+from eventwire_emulator.wire import cbor
+from eventwire_emulator.wire.authorize import authorize
+from eventwire_emulator.wire.cbor import MEDIA_TYPE as CBOR_MEDIA_TYPE
 from eventwire_emulator.wire.errors import (
     AwsError,
     SerializationError,
     UnknownOperationError,
+    UnsupportedOperationError,
     WireError,
     aws_error,
 )
-from eventwire_emulator.wire.operations import HANDLERS
+from eventwire_emulator.wire.headers import header
+from eventwire_emulator.wire.identity import account_of, credential_scope
+from eventwire_emulator.wire.operations import HANDLERS, UNSUPPORTED
 from eventwire_emulator.wire.parsing import PARSERS
 from eventwire_emulator.wire.response import (
     WireResponse,
+    cbor_error_response,
+    cbor_response,
     error_response,
     json_response,
     stream_response,
 )
+from eventwire_emulator.wire.sigv4 import Verifier
 from eventwire_emulator.wire.subscribe import SubscriptionPolicy, subscribe_to_shard
 
 logger = logging.getLogger(__name__)
@@ -33,7 +42,10 @@ JSON_MEDIA_TYPES = frozenset(
     {"application/x-amz-json-1.1", "application/x-amz-json-1.0", "application/json"}
 )
 
-_OPERATIONS = {TARGET_PREFIX + name: name for name in PARSERS}
+#: Credential scopes remembered with the model they route to; cleared when full.
+_SCOPE_CACHE_SIZE = 1024
+
+_OPERATIONS = {TARGET_PREFIX + name: name for name in [*PARSERS, *UNSUPPORTED]}
 
 
 def _reject_constant(name: str) -> Any:
@@ -41,18 +53,6 @@ def _reject_constant(name: str) -> Any:
 
 
 _loads = json.JSONDecoder(parse_constant=_reject_constant).decode
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    # Transports differ in header casing; try the common spellings before scanning.
-    value = headers.get(name) or headers.get(name.lower())
-    if value is not None:
-        return value
-    lowered = name.lower()
-    for key, item in headers.items():
-        if key.lower() == lowered:
-            return item
-    return None
 
 
 class Wire:
@@ -63,20 +63,73 @@ class Wire:
     and reported as a 500 ``InternalFailure``.
     """
 
-    def __init__(self, kinesis: Kinesis, *, subscription: SubscriptionPolicy | None = None) -> None:
+    def __init__(
+        self,
+        kinesis: Kinesis,
+        *,
+        subscription: SubscriptionPolicy | None = None,
+        accounts: Mapping[str, str] | None = None,
+    ) -> None:
         self.kinesis = kinesis
         self.subscription = subscription or SubscriptionPolicy()
+        #: One model per (account, region); ``kinesis`` serves its own pair.
+        self.cloud = Cloud(kinesis)
+        #: Access key -> account id (see ``identity.account_of``).
+        self.accounts = dict(accounts or {})
+        self._routes: dict[str, tuple[Kinesis, str]] = {}
+        #: Set to verify SigV4 signatures (``serve --auth sigv4``); None accepts any.
+        self.verifier: Verifier | None = None
+
+    def route(self, headers: Mapping[str, str] | None) -> tuple[Kinesis, str]:
+        """Return the model a request goes to (its scope's region and account) and its key.
+
+        A request without a SigV4 Authorization header goes to ``kinesis``, keyless.
+
+        Raises:
+            ModelError: the scope names a malformed region, or too many accounts.
+        """
+        if not headers:
+            return self.kinesis, ""
+        authorization = headers.get("authorization") or header(headers, "Authorization")
+        if not authorization:
+            return self.kinesis, ""
+        start = authorization.find("Credential=")
+        key = authorization[start : authorization.find(",", start)] if start >= 0 else ""
+        found = self._routes.get(key)
+        if found is not None:
+            return found
+        scope = credential_scope(authorization)
+        if scope is None:
+            return self.kinesis, ""
+        account = account_of(scope.access_key, self.accounts, self.kinesis.account_id)
+        found = self.cloud.get(account, scope.region), scope.access_key
+        if len(self._routes) >= _SCOPE_CACHE_SIZE:
+            self._routes.clear()
+        self._routes[key] = found
+        return found
 
     def handle(
-        self, target: str | None, body: bytes, headers: Mapping[str, str] | None = None
+        self,
+        target: str | None,
+        body: bytes,
+        headers: Mapping[str, str] | None = None,
+        *,
+        method: str = "POST",
+        path: str = "/",
+        query: str = "",
     ) -> WireResponse:
         """Answer one request.
 
         Args:
             target: the ``X-Amz-Target`` header, e.g. ``Kinesis_20131202.PutRecord``.
             body: the raw request body.
-            headers: the request headers; only ``Content-Type`` is consulted.
+            headers: the request headers: ``Content-Type``, and ``Authorization``
+                for the region, the account and (with a verifier) the signature.
+            method: the HTTP method, path and query, which a SigV4 signature covers.
+            path: see `method`.
+            query: see `method`.
         """
+        use_cbor = False
         try:
             operation = _OPERATIONS.get(target or "")
             if operation is None:
@@ -84,37 +137,60 @@ class Wire:
                     f"Unknown operation {target!r}." if target else "Missing X-Amz-Target header."
                 )
             if headers:
-                _check_content_type(_header(headers, "Content-Type"))
-            params = PARSERS[operation](_decode(body))
+                use_cbor = _check_content_type(header(headers, "Content-Type"))
+            if operation in UNSUPPORTED:
+                raise UnsupportedOperationError(
+                    f"{operation} is not supported by the eventwire emulator: "
+                    f"{UNSUPPORTED[operation]}."
+                )
+            if use_cbor and operation == "SubscribeToShard":
+                raise SerializationError(
+                    "SubscribeToShard over CBOR is not supported by the eventwire emulator; "
+                    "use application/x-amz-json-1.1."
+                )
+            if self.verifier is not None:
+                self.verifier.verify(
+                    method, path, query, headers or {}, body, self.kinesis.clock.now()
+                )
+            kinesis, access_key = self.route(headers)
+            params = PARSERS[operation](cbor.decode_request(body) if use_cbor else _decode(body))
+            policies = self.kinesis.account.policies
+            if policies is not None:
+                authorize(kinesis, policies, access_key, operation, params)
             if operation == "SubscribeToShard":
-                return stream_response(subscribe_to_shard(self.kinesis, params, self.subscription))
-            return json_response(HANDLERS[operation](self.kinesis, params))
+                return stream_response(subscribe_to_shard(kinesis, params, self.subscription))
+            result = HANDLERS[operation](kinesis, params)
+            return cbor_response(result) if use_cbor else json_response(result)
         except WireError as exc:
-            return error_response(exc.to_aws())
+            error = exc.to_aws()
         except ModelError as exc:
-            return error_response(aws_error(exc))
+            error = aws_error(exc)
         except Exception:
             logger.exception("emulator bug while handling %s", target)
-            return error_response(
-                AwsError("InternalFailure", 500, "The emulator failed; see its log.")
-            )
+            error = AwsError("InternalFailure", 500, "The emulator failed; see its log.")
+        return cbor_error_response(error) if use_cbor else error_response(error)
 
 
-def _check_content_type(content_type: str | None) -> None:
+def _check_content_type(content_type: str | None) -> bool:
+    """Return whether the request is CBOR; raise for a media type neither protocol uses."""
     if content_type is None:
-        return
+        return False
     media_type = content_type.partition(";")[0].strip().lower()
+    if media_type == CBOR_MEDIA_TYPE:
+        return True
     if media_type not in JSON_MEDIA_TYPES:
         raise SerializationError(
             f"Unsupported Content-Type {content_type!r}: this emulator speaks "
-            "application/x-amz-json-1.1 (for the Java SDK, disable CBOR)."
+            f"application/x-amz-json-1.1 and {CBOR_MEDIA_TYPE}."
         )
+    return False
 
 
 def _decode(body: bytes) -> Any:
     if not body:
-        # An empty body means no members, as an empty JSON object would.
-        return {}
+        # AWS answers an empty body with SerializationException: even an operation
+        # without members expects "{}" (botocore and the other SDKs send it).
+        raise SerializationError("Request body is empty; send a JSON object, at least {}.")
     try:
         document = _loads(body.decode())
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError

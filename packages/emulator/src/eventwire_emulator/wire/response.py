@@ -10,10 +10,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from eventwire_emulator.wire import cbor
 from eventwire_emulator.wire.errors import AwsError
 
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 EVENT_STREAM_CONTENT_TYPE = "application/vnd.amazon.eventstream"
+CBOR_CONTENT_TYPE = cbor.MEDIA_TYPE
 
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
 
@@ -65,6 +67,28 @@ def error_response(error: AwsError) -> WireResponse:
     """Return the response AWS sends for an error."""
     body = error.body()
     return WireResponse(error.status, _headers(JSON_CONTENT_TYPE, len(body)), body)
+
+
+def cbor_response(document: dict[str, Any] | bytes) -> WireResponse:
+    """Return a 200 response carrying a document in CBOR (see ``cbor``).
+
+    ``document`` may be JSON already encoded (the PutRecords hot path answers so)
+    or the empty body of an operation without output.
+    """
+    if isinstance(document, bytes):
+        if not document:
+            return WireResponse(200, _headers(CBOR_CONTENT_TYPE, 0), b"")
+        document = json.loads(document)
+    body = cbor.encode_response(document)
+    return WireResponse(200, _headers(CBOR_CONTENT_TYPE, len(body)), body)
+
+
+def cbor_error_response(error: AwsError) -> WireResponse:
+    """Return an error as the Java SDK reads it over CBOR: __type and message, and a header."""
+    body = cbor.encode_response({"__type": error.code, "message": error.message})
+    headers = _headers(CBOR_CONTENT_TYPE, len(body))
+    headers["x-amzn-ErrorType"] = f"{error.code}:"
+    return WireResponse(error.status, headers, body)
 
 
 def stream_response(messages: Iterator[bytes]) -> WireResponse:

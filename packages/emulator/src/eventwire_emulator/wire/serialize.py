@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from eventwire_emulator.model import (
+    BillingCommitment,
     ChildShard,
     Consumer,
     GetRecordsResult,
@@ -165,6 +166,16 @@ def consumer(value: Consumer) -> JsonObject:
         "ConsumerStatus": value.consumer_status,
         "ConsumerCreationTimestamp": value.consumer_creation_timestamp,
     }
+
+
+def billing_commitment(value: BillingCommitment) -> JsonObject:
+    """MinimumThroughputBillingCommitment, as the account-settings operations return it."""
+    out: JsonObject = {"Status": value.status}
+    if value.started_at is not None:
+        out["StartedAt"] = value.started_at
+    if value.ended_at is not None:
+        out["EndedAt"] = value.ended_at
+    return out
 
 
 def consumer_description(value: Consumer) -> JsonObject:

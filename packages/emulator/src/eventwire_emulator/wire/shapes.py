@@ -26,6 +26,10 @@ StreamName = String(min_len=1, max_len=128, pattern=_NAME)
 StreamARN = String(min_len=1, max_len=2048, pattern=r"arn:aws.*:kinesis:.*:\d{12}:stream/\S+")
 StreamId = String(min_len=1, max_len=24, pattern="[a-z0-9]{20}-[a-z0-9]{3}")
 ResourceARN = String(min_len=1, max_len=2048, pattern=r"arn:aws.*:kinesis:.*:\d{12}:.*stream/\S+")
+PolicyResourceARN = String(
+    min_len=1, max_len=2048, pattern=r"arn:aws.*:kinesis:.*:\d{12}:.*(stream|channel)/\S+"
+)
+Policy = String()
 ConsumerName = String(min_len=1, max_len=128, pattern=_NAME)
 ConsumerARN = String(
     min_len=1,
@@ -82,6 +86,10 @@ MetricsName = String(
 )
 MetricsNameList = ListOf(MetricsName, min_len=1, max_len=7)
 
+RecordDistributionStrategy = String(enum=("AUTO", "USER_PARTITION_KEY"))
+MinimumThroughputBillingCommitmentInput = Structure(
+    {"Status": String(enum=("ENABLED", "DISABLED"))}, required=("Status",)
+)
 StreamModeDetails = Structure({"StreamMode": StreamMode}, required=("StreamMode",))
 ShardFilter = Structure(
     {"Type": ShardFilterType, "ShardId": ShardId, "Timestamp": Timestamp()},
@@ -133,6 +141,10 @@ OPERATIONS: dict[str, Structure] = {
             "StreamId": StreamId,
         }
     ),
+    "DeleteResourcePolicy": Structure(
+        {"ResourceARN": PolicyResourceARN, "StreamId": StreamId}, required=("ResourceARN",)
+    ),
+    "DescribeAccountSettings": Structure({}),
     "DescribeLimits": Structure({}),
     "DescribeStream": _stream_op({"Limit": Limit10000, "ExclusiveStartShardId": ShardId}),
     "DescribeStreamConsumer": Structure(
@@ -167,6 +179,9 @@ OPERATIONS: dict[str, Structure] = {
             "Timestamp": Timestamp(),
         },
         required=("ShardId", "ShardIteratorType"),
+    ),
+    "GetResourcePolicy": Structure(
+        {"ResourceARN": PolicyResourceARN, "StreamId": StreamId}, required=("ResourceARN",)
     ),
     "IncreaseStreamRetentionPeriod": _stream_op(
         {"RetentionPeriodHours": RetentionPeriodHours}, required=("RetentionPeriodHours",)
@@ -216,6 +231,10 @@ OPERATIONS: dict[str, Structure] = {
         {"Records": PutRecordsRequestEntryList},
         required=("Records",),
     ),
+    "PutResourcePolicy": Structure(
+        {"ResourceARN": PolicyResourceARN, "StreamId": StreamId, "Policy": Policy},
+        required=("ResourceARN", "Policy"),
+    ),
     "RegisterStreamConsumer": Structure(
         {
             "StreamARN": StreamARN,
@@ -255,6 +274,10 @@ OPERATIONS: dict[str, Structure] = {
         {"TagKeys": TagKeyList, "ResourceARN": ResourceARN, "StreamId": StreamId},
         required=("TagKeys", "ResourceARN"),
     ),
+    "UpdateAccountSettings": Structure(
+        {"MinimumThroughputBillingCommitment": MinimumThroughputBillingCommitmentInput},
+        required=("MinimumThroughputBillingCommitment",),
+    ),
     "UpdateMaxRecordSize": Structure(
         {"StreamARN": StreamARN, "StreamId": StreamId, "MaxRecordSizeInKiB": MaxRecordSizeInKiB},
         required=("MaxRecordSizeInKiB",),
@@ -271,5 +294,16 @@ OPERATIONS: dict[str, Structure] = {
             "WarmThroughputMiBps": NaturalIntegerObject,
         },
         required=("StreamARN", "StreamModeDetails"),
+    ),
+    "UpdateStreamRecordDistributionStrategy": Structure(
+        {
+            "StreamARN": StreamARN,
+            "StreamId": StreamId,
+            "RecordDistributionStrategy": RecordDistributionStrategy,
+        },
+        required=("StreamARN", "RecordDistributionStrategy"),
+    ),
+    "UpdateStreamWarmThroughput": _stream_op(
+        {"WarmThroughputMiBps": NaturalIntegerObject}, required=("WarmThroughputMiBps",)
     ),
 }

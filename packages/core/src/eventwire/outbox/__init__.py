@@ -1,0 +1,25 @@
+"""The transactional outbox: events written in the caller's transaction, relayed to the stream.
+
+Needs the ``outbox`` extra (``pip install eventwire-core[outbox]``): SQLAlchemy 2.
+"""
+
+from __future__ import annotations
+
+from eventwire.outbox.aio import AsyncOutboxRelay
+from eventwire.outbox.claims import RelayStats
+from eventwire.outbox.relay import OutboxRelay, revive_dead
+from eventwire.outbox.schema import BUCKETS, DEFAULT_TABLE, OutboxTables, bucket_for, outbox_tables
+from eventwire.outbox.writer import Outbox
+
+__all__ = [
+    "BUCKETS",
+    "DEFAULT_TABLE",
+    "AsyncOutboxRelay",
+    "Outbox",
+    "OutboxRelay",
+    "OutboxTables",
+    "RelayStats",
+    "bucket_for",
+    "outbox_tables",
+    "revive_dead",
+]
