@@ -71,24 +71,28 @@ class ServerProcess:
 
 @pytest.fixture(scope="module")
 def server_process() -> Iterator[ServerProcess]:
+    command = ["serve", "--port", "0", "--quotas", "off", "--create-delay", "0"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "eventwire_emulator", "serve", "--port", "0", "--quotas", "off"],
+        [sys.executable, "-m", "eventwire_emulator", *command],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
         env=client_env(),
     )
     assert process.stdout is not None
-    line = process.stdout.readline()
-    match = re.search(r"on (http://[\d.]+:\d+) ", line)
-    assert match is not None, line
-    running = ServerProcess(process, match.group(1))
-    client = make_client(running.url)
-    client.create_stream(StreamName="big", ShardCount=1)
-    for n in range(5):
-        client.put_record(StreamName="big", Data=b"x" * (1024 * 1024 - 10), PartitionKey=str(n))
-    client.close()
     try:
+        line = process.stdout.readline()
+        match = re.search(r"on (http://[\d.]+:\d+) ", line)
+        assert match is not None, line
+        running = ServerProcess(process, match.group(1))
+        client = make_client(running.url)
+        try:
+            client.create_stream(StreamName="big", ShardCount=1)
+            for n in range(5):
+                data = b"x" * (1024 * 1024 - 10)
+                client.put_record(StreamName="big", Data=data, PartitionKey=str(n))
+        finally:
+            client.close()
         yield running
     finally:
         process.terminate()
