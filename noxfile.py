@@ -7,8 +7,13 @@ Plain ``nox`` runs what CI runs. Each session installs from the committed
 from __future__ import annotations
 
 import os
+import shutil
 
 import nox
+from nox.virtualenv import UV
+
+# uv as nox itself found it: on PATH, or installed beside nox (pipx run --spec 'nox[uv]').
+UV_COMMAND = UV or "uv"
 
 nox.options.default_venv_backend = "uv"
 nox.options.sessions = ["lint", "typecheck", "tests", "integration"]
@@ -21,6 +26,8 @@ PACKAGES = {
     "emulator": "eventwire-emulator",
 }
 SOURCES = [f"packages/{directory}/src" for directory in PACKAGES]
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+CHROMIUM_ENV = "EVENTWIRE_CHROMIUM"
 # The official AsyncAPI JSON schemas, which the core tests validate exported documents against.
 ASYNCAPI_SPECS = "@asyncapi/specs@6.11.1"
 NPM_PREFIX = ".artifacts/npm"
@@ -29,7 +36,7 @@ NPM_PREFIX = ".artifacts/npm"
 def sync(session: nox.Session, *args: str) -> None:
     """Install exactly what the lock file says for ``args`` into the session's environment."""
     session.run_install(
-        "uv",
+        UV_COMMAND,
         "sync",
         "--frozen",
         "--exact",
@@ -39,10 +46,46 @@ def sync(session: nox.Session, *args: str) -> None:
     )
 
 
+def find_chromium() -> str | None:
+    """The Chromium the viewer's browser tests drive: ``EVENTWIRE_CHROMIUM`` or on PATH."""
+    given = os.environ.get(CHROMIUM_ENV)
+    if given:
+        return given
+    return next(filter(None, (shutil.which(name) for name in CHROMIUM_NAMES)), None)
+
+
+def ensure_chromium(session: nox.Session) -> None:
+    """Find Chromium, or install Debian's package with apt-get, saying so first."""
+    found = find_chromium()
+    if found is not None:
+        session.log(f"browser tests use Chromium at {found}")
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        session.error(
+            "the data viewer's browser tests need Chromium: install it (Debian/Ubuntu: "
+            f"sudo apt-get install chromium) or set {CHROMIUM_ENV} to its path"
+        )
+    session.log(
+        "INSTALLING a system package: Debian's chromium (about 100 MB download, 350 MB "
+        "installed) with apt-get, for the data viewer's browser tests"
+    )
+    env = {"DEBIAN_FRONTEND": "noninteractive"}
+    session.run("apt-get", "update", "-qq", external=True, env=env)
+    session.run("apt-get", "install", "-y", "-qq", "chromium", external=True, env=env)
+
+
+@nox.session(python=False)
+def browser(session: nox.Session) -> None:
+    """Find Chromium for the viewer's browser tests, or install it (announced; apt-get, root)."""
+    ensure_chromium(session)
+
+
 @nox.session(python=PYTHON)
 @nox.parametrize("package", list(PACKAGES))
 def tests(session: nox.Session, package: str) -> None:
     """Run one package's tests with only that package's declared dependencies installed."""
+    if package == "emulator":
+        ensure_chromium(session)
     sync(session, "--package", PACKAGES[package], "--group", "test")
     if package == "core":
         install_asyncapi_specs(session)
@@ -56,6 +99,17 @@ def install_asyncapi_specs(session: nox.Session) -> None:
         "npm", "install", "--no-save", "--no-audit", "--no-fund", "--prefix", NPM_PREFIX,
         ASYNCAPI_SPECS, external=True,
     )  # fmt: skip
+
+
+@nox.session(python=False)
+def build(session: nox.Session) -> None:
+    """Build the three distributions' wheels and sdists into dist/, for pip install."""
+    shutil.rmtree("dist", ignore_errors=True)
+    for directory in PACKAGES:
+        session.run(
+            UV_COMMAND, "build", "--out-dir", "dist", f"packages/{directory}", external=True
+        )
+    session.log("built into dist/: pip install dist/eventwire_core-*.whl ... (see README)")
 
 
 @nox.session(python=PYTHON)

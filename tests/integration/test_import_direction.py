@@ -14,9 +14,11 @@ PACKAGES = {
     "eventwire_kinesis": ROOT / "packages/kinesis_backend/src/eventwire_kinesis",
     "eventwire_emulator": ROOT / "packages/emulator/src/eventwire_emulator",
 }
+# eventwire.cli is the command line's API for plugins that add subcommands.
 CORE_PUBLIC = {
     "eventwire",
     "eventwire.backends",
+    "eventwire.cli",
     "eventwire.limits",
     "eventwire.schema",
     "eventwire.testing",

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import eventwire_emulator
@@ -136,4 +138,8 @@ class TestDemo:
         assert "PersonCreated {'person_id': 1, 'name': 'Ada'}" in out
         assert 'raw {"personId": 1}' in out
         assert "records per shard:" in out
+        assert 1 == out.count('"specversion": "1.0"')  # one envelope, shown once
+        assert "4900…" in out
+        assert 0 == len(re.findall(r"\d{56}", out))  # no full-length sequence number
+        assert out.rstrip().splitlines()[-1].lstrip().startswith("eventwire tail orders")
         assert 13 == sum(int(line.split()[-1]) for line in out.splitlines() if "#" in line)

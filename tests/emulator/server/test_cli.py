@@ -94,6 +94,41 @@ class TestServe:
             process.terminate()
             assert 0 == process.wait(10)
 
+    def test_eventwire_serve_is_the_same_command(self) -> None:
+        """The eventwire serve subcommand takes the same options and serves the same API."""
+        with serving(
+            "--stream", "orders:2", "--quotas", "off", command=[str(BIN / "eventwire")]
+        ) as (
+            process,
+            url,
+            line,
+        ):
+            client = make_client(url)
+            try:
+                shards = client.list_shards(StreamName="orders")["Shards"]
+            finally:
+                client.close()
+            process.send_signal(signal.SIGINT)
+            assert 0 == process.wait(10)
+        assert 2 == len(shards)
+        assert "quotas off" in line
+
+    def test_eventwire_serve_help_and_usage_errors(self) -> None:
+        """Its help shows the options and examples; a bad option exits 2 naming the program."""
+        run = [str(BIN / "eventwire"), "serve"]
+        shown = subprocess.run(
+            [*run, "--help"], env=client_env(), capture_output=True, text=True, timeout=60,
+            check=False,
+        )  # fmt: skip
+        bad = subprocess.run(
+            [*run, "--stream", "s:0"], env=client_env(), capture_output=True, text=True,
+            timeout=60, check=False,
+        )  # fmt: skip
+        assert (0, 2) == (shown.returncode, bad.returncode)
+        assert "--stream NAME:SHARDS" in shown.stdout
+        assert "eventwire serve --stream orders:4" in shown.stdout
+        assert "eventwire serve: error:" in bad.stderr
+
     @pytest.mark.parametrize(
         ("args", "env", "expected"),
         [

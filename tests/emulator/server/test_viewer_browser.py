@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -77,3 +78,130 @@ class TestViewerInChromium:
         assert "5 records" in text
         browser.screenshot(ARTIFACTS / "viewer.png")
         assert (ARTIFACTS / "viewer.png").stat().st_size > 10_000
+
+
+SHARD_ONE_HASH = str(2**127 + 1)
+
+
+@pytest.fixture
+def paging(server: EmulatorServer, client: KinesisClient) -> EmulatorServer:
+    """Stream 'paging': 2 shards, 30 CloudEvents (order-100..129) alternating between them."""
+    client.create_stream(StreamName="paging", ShardCount=2)
+    for n in range(30):
+        client.put_record(
+            StreamName="paging",
+            Data=cloudevent(100 + n, "even" if n % 2 == 0 else "odd"),
+            PartitionKey=f"key-{n % 3}",
+            ExplicitHashKey="0" if n % 2 == 0 else SHARD_ONE_HASH,
+        )
+    return server
+
+
+def open_viewer(server: EmulatorServer, query: str) -> Browser:
+    return Browser(f"{server.url}/viewer?interval=300&limit=5&stream=paging&{query}")
+
+
+def shown_ids(browser: Browser) -> list[str]:
+    return list(
+        browser.evaluate(
+            "[...document.querySelectorAll('#record-list .summary')]"
+            ".map((node) => node.textContent.split(' · ')[2])"
+        )
+    )
+
+
+def wait_for_ids(browser: Browser, first: str, timeout: float = 30.0) -> list[str]:
+    """The shown record ids once the first of them is ``first``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        ids = shown_ids(browser)
+        if ids and ids[0] == first:
+            return ids
+        assert time.monotonic() < deadline, f"the first record never became {first}: {ids}"
+        time.sleep(0.2)
+
+
+class TestViewerPaging:
+    """Paging, the whole-stream view, filters and copying, as a person uses them."""
+
+    def test_pages_through_a_shard(self, paging: EmulatorServer) -> None:
+        """Next and Previous walk shard 0 oldest first, five records a page."""
+        browser = open_viewer(paging, "view=shard&shard=shardId-000000000000")
+        try:
+            browser.wait_for_text("page 1:")
+            first = shown_ids(browser)
+            browser.evaluate("document.getElementById('page-next').click()")
+            browser.wait_for_text("page 2:")
+            second = shown_ids(browser)
+            browser.evaluate("document.getElementById('page-next').click()")
+            browser.wait_for_text("page 3:")
+            third = shown_ids(browser)
+            browser.evaluate("document.getElementById('page-prev').click()")
+            browser.wait_for_text("page 2:")
+            back = shown_ids(browser)
+            next_disabled = browser.evaluate("document.getElementById('page-next').disabled")
+        finally:
+            browser.close()
+        assert [f"order-{n}" for n in range(100, 110, 2)] == first
+        assert [f"order-{n}" for n in range(110, 120, 2)] == second
+        assert [f"order-{n}" for n in range(120, 130, 2)] == third
+        assert second == back
+        assert next_disabled is False
+
+    def test_whole_stream_by_arrival_with_filters(self, paging: EmulatorServer) -> None:
+        """The stream view interleaves both shards by arrival; filters narrow it."""
+        browser = open_viewer(paging, "view=stream")
+        try:
+            text = browser.wait_for_text("all shards, by arrival")
+            merged = shown_ids(browser)
+            arrivals = browser.evaluate(
+                "[...document.querySelectorAll('#record-list .head')]"
+                ".map((node) => node.textContent.match(/Arrived (\\S+)/)[1])"
+            )
+            browser.evaluate(
+                "document.getElementById('filter-key').value = 'key-1';"
+                "document.getElementById('filter-type').value = 'com.example.order.created';"
+                "document.getElementById('apply').click()"
+            )
+            filtered = wait_for_ids(browser, "order-101")
+        finally:
+            browser.close()
+        assert "shardId-000000000000" in text
+        assert "shardId-000000000001" in text
+        assert arrivals == sorted(arrivals)
+        assert [f"order-{n}" for n in range(100, 105)] == merged
+        assert [f"order-{n}" for n in range(101, 116, 3)] == filtered
+
+    def test_copy_a_record_as_json(self, paging: EmulatorServer) -> None:
+        """Each record links to its JSON, and Copy JSON copies it."""
+        browser = open_viewer(paging, "view=shard&shard=shardId-000000000001")
+        try:
+            browser.wait_for_text("page 1:")
+            # Headless pages have no focus and no clipboard permission unless given them.
+            browser.call("Emulation.setFocusEmulationEnabled", enabled=True)
+            browser.call(
+                "Browser.grantPermissions",
+                origin=paging.url,
+                permissions=["clipboardReadWrite", "clipboardSanitizedWrite"],
+            )
+            href = browser.evaluate("document.querySelector('#record-list a.record-json').href")
+            fetched = browser.call(
+                "Runtime.evaluate",
+                expression=f"fetch({json.dumps(href)}).then((r) => r.json())",
+                awaitPromise=True,
+                returnByValue=True,
+            )["result"]["value"]
+            browser.evaluate("document.querySelector('#record-list button.copy').click()")
+            status = browser.wait_for_text("record JSON")
+            copied = browser.call(
+                "Runtime.evaluate",
+                expression="navigator.clipboard.readText()",
+                awaitPromise=True,
+                returnByValue=True,
+            )["result"]["value"]
+        finally:
+            browser.close()
+        assert "order-101" == fetched["data"]["id"]
+        assert "shardId-000000000001" == fetched["shardId"]
+        assert "copied record JSON" in status
+        assert "order-101" == json.loads(copied)["data"]["id"]

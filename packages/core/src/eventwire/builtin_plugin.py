@@ -9,6 +9,8 @@ from eventwire.hookspecs import hookimpl
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    import click
+
     from eventwire.backend import Backend
 
 MEMORY = "memory"
@@ -28,3 +30,12 @@ def eventwire_make_backend(name: str, options: Mapping[str, object]) -> Backend 
     from eventwire.testing.recording import RecordingBackend
 
     return RecordingBackend.from_options(options)
+
+
+@hookimpl
+def eventwire_add_commands(group: click.Group) -> None:
+    """Core's own subcommands (``eventwire backends``); Click is imported only here."""
+    from eventwire.cli.commands import CORE_COMMANDS
+
+    for command in CORE_COMMANDS:
+        group.add_command(command)

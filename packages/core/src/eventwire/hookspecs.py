@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    import click
+
     from eventwire.backend import Backend
     from eventwire.context import PublishContext
     from eventwire.events import Event
@@ -188,4 +190,24 @@ def eventwire_producer_failed(stream: str, records: int, nbytes: int, code: str 
         nbytes: their bytes.
         code: the error code (the service's, or ``"Timeout"`` for records past their
             deadline or cut off by ``close``), or None.
+    """
+
+
+# -- command line -------------------------------------------------------------------
+
+
+@hookspec
+def eventwire_add_commands(group: click.Group) -> None:
+    """Add subcommands to the ``eventwire`` command line.
+
+    Called once when the command line starts, before its arguments are parsed.
+    Call ``group.add_command(...)`` with Click commands or groups; a name another
+    plugin already added is a ``ConfigurationError``. Import what the commands
+    need inside them, not in the plugin module, so that ``eventwire --help``
+    stays quick. Errors a command raises that are ``EventwireError`` are shown
+    as one line and end the command with the exit code ``eventwire.cli.exit_code_for``
+    gives; return an int from a command to choose the exit status yourself.
+
+    Args:
+        group: the root ``eventwire`` group (needs the ``eventwire-core[cli]`` extra).
     """

@@ -23,6 +23,9 @@ ENTRY_POINT_GROUP = "eventwire"
 DISABLE_AUTOLOAD_ENV = "EVENTWIRE_DISABLE_PLUGIN_AUTOLOAD"
 """Set to a non-empty value to skip entry-point plugins (hermetic runs)."""
 
+BUILTIN = "eventwire.builtin"
+"""The name core's own plugin is registered under."""
+
 _shared: pluggy.PluginManager | None = None
 _shared_lock = threading.Lock()
 
@@ -43,7 +46,7 @@ def make_plugin_manager(
     """
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
-    manager.register(builtin_plugin, name="eventwire.builtin")
+    manager.register(builtin_plugin, name=BUILTIN)
     if load_entry_points is None:
         load_entry_points = not os.environ.get(DISABLE_AUTOLOAD_ENV)
     if load_entry_points:

@@ -75,13 +75,29 @@ def _policies(path: str) -> AccessPolicies:
         raise argparse.ArgumentTypeError(f"{path}: {exc.message}") from None
 
 
-def _parser() -> argparse.ArgumentParser:
+SERVE_EXAMPLES = """\
+examples:
+  %(prog)s --stream orders:4                 # http://127.0.0.1:4567, viewer at /viewer
+  %(prog)s --port 0 --quotas off             # any free port, no shard quotas
+
+point a service or the AWS CLI at it (any credentials work without --auth):
+  export AWS_ENDPOINT_URL_KINESIS=http://127.0.0.1:4567
+  export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+"""
+
+
+def _parser(prog: str = "eventwire-emulator") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="eventwire-emulator", description="An in-memory AWS Kinesis Data Streams emulator."
+        prog=prog, description="An in-memory AWS Kinesis Data Streams emulator."
     )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser(
-        "serve", help="serve the Kinesis HTTP API (JSON 1.1) and the data viewer"
+        "serve",
+        help="serve the Kinesis HTTP API (JSON 1.1) and the data viewer",
+        description="Serve the Kinesis HTTP API (JSON 1.1, HTTP/1.1 and h2c) and the data "
+        "viewer on loopback until Ctrl-C or SIGTERM.",
+        epilog=SERVE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     serve.add_argument(
         "--host", default=DEFAULT_HOST, help="address to bind (default: %(default)s)"
@@ -206,9 +222,14 @@ def serve(server: EmulatorServer) -> None:
     print("eventwire-emulator: stopped", flush=True)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
-    parser = _parser()
+def main(argv: Sequence[str] | None = None, prog: str = "eventwire-emulator") -> int:
+    """Run the command line; returns the exit status.
+
+    Args:
+        argv: the arguments (default: the process's).
+        prog: the program name help and errors show (``eventwire`` for ``eventwire serve``).
+    """
+    parser = _parser(prog)
     args = parser.parse_args(argv)
     quotas = args.quotas if args.quotas is not None else _default_quotas(parser)
     if args.auth == "sigv4" and not args.credentials:

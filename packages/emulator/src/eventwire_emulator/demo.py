@@ -14,6 +14,24 @@ from eventwire_emulator.reading import read_records
 STREAM = "demo-stream"
 SHARDS = 4
 
+NEXT_STEPS = """\
+what to try next (from this clone: uv sync --all-packages, then prefix each with uv run;
+in your own project: README, "Install in your project"):
+  eventwire serve --stream orders:4        the same emulator as a server on :4567
+  http://127.0.0.1:4567/viewer             its data viewer: shards, records, decoded events
+  export AWS_ENDPOINT_URL_KINESIS=http://127.0.0.1:4567 AWS_REGION=us-east-1
+  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+  eventwire publish orders events.jsonl    JSON lines of CloudEvents, through a Producer
+  eventwire tail orders --follow           every shard, decoded; --import your.events for types
+"""
+
+
+def short(sequence_number: str) -> str:
+    """A sequence number shortened for reading: its first 4 and last 8 digits."""
+    if len(sequence_number) <= 16:
+        return sequence_number
+    return f"{sequence_number[:4]}…{sequence_number[-8:]}"
+
 
 class PersonCreated(Event, event_type="eventwire.demo.person.created", partition_key="person_id"):
     """A person signed up."""
@@ -42,7 +60,9 @@ def main() -> None:
         StreamName=STREAM, Data=json.dumps({"personId": 1}), PartitionKey="1"
     )
     answer = {key: response[key] for key in ("ShardId", "SequenceNumber", "EncryptionType")}
-    print("kinesis.put_record(...) ->", json.dumps(answer))
+    answer["SequenceNumber"] = short(answer["SequenceNumber"])
+    print("kinesis.put_record(...) ->", json.dumps(answer, ensure_ascii=False))
+    print("(sequence numbers have 56 digits; shown here as the first 4 … the last 8)\n")
 
     events: list[Event] = [
         PersonCreated(person_id=person_id, name=name)
@@ -57,11 +77,15 @@ def main() -> None:
         for event, result in zip(events, publisher.publish_many(events), strict=True):
             if not result.ok:
                 raise SystemExit(f"{type(event).type} failed: {result}")
-            shown = {"ShardId": result.shard_id, "SequenceNumber": result.sequence_number}
-            print(f"publish({type(event).__name__}) ->", json.dumps(shown))
+            call = f"publish({type(event).__name__})"
+            print(f"{call:<24} -> {result.shard_id}  seq {short(result.sequence_number)}")
+
+    records = read_records(kinesis, STREAM)
+    first = next(r for r in records if r.data.startswith(b'{"specversion"'))
+    print("\none record's data, a CloudEvents 1.0 envelope (every event is stored like this):")
+    print(json.dumps(json.loads(first.data), indent=2))
 
     print(f"\nreading {STREAM!r} back:")
-    records = read_records(kinesis, STREAM)
     for record in records:
         try:
             event = default_registry.decode(record.data)
@@ -74,6 +98,7 @@ def main() -> None:
     for shard in kinesis.list_shards(STREAM).shards:
         count = spread.get(shard.shard_id, 0)
         print(f"  {shard.shard_id}  {'#' * count:<12} {count}")
+    print("\n" + NEXT_STEPS, end="")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""eventwire hook implementations: the ``emulator`` backend."""
+"""eventwire hook implementations: the ``emulator`` backend and ``eventwire serve``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from eventwire import hookimpl
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+
+    import click
 
     from eventwire.backends import Backend
 
@@ -28,3 +30,11 @@ def eventwire_make_backend(name: str, options: Mapping[str, object]) -> Backend 
     from eventwire_emulator.backend import EmulatorBackend
 
     return EmulatorBackend.from_options(options)
+
+
+@hookimpl
+def eventwire_add_commands(group: click.Group) -> None:
+    """``eventwire serve``; Click is imported only when the command line runs."""
+    from eventwire_emulator.cli import serve
+
+    group.add_command(serve)

@@ -1,4 +1,4 @@
-"""eventwire hook implementations: the ``kinesis`` and ``localstack`` backends.
+"""eventwire hook implementations: the ``kinesis`` and ``localstack`` backends, CLI commands.
 
 Only hooks live here, and boto3 is imported when a backend is built, so that
 listing the installed backends stays cheap.
@@ -12,6 +12,8 @@ from eventwire import hookimpl
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+
+    import click
 
     from eventwire.backends import Backend
 
@@ -32,3 +34,12 @@ def eventwire_make_backend(name: str, options: Mapping[str, object]) -> Backend 
     from eventwire_kinesis.backend import KinesisBackend
 
     return KinesisBackend.from_options(options, name=name)
+
+
+@hookimpl
+def eventwire_add_commands(group: click.Group) -> None:
+    """``eventwire tail``, ``publish`` and ``streams``; boto3 and Click load only here."""
+    from eventwire_kinesis.cli import COMMANDS
+
+    for command in COMMANDS:
+        group.add_command(command)

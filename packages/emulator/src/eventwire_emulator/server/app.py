@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 from eventwire_emulator.model import ModelError
 from eventwire_emulator.server.messages import Request, Response, error_response
 from eventwire_emulator.server.viewer_data import KEEP_PER_SHARD, ViewerData
+from eventwire_emulator.server.viewer_pages import Filters, ViewerPages
 from eventwire_emulator.wire import Wire, aws_error
 
 VIEWER_PREFIX = "/viewer"
@@ -53,6 +54,7 @@ class EmulatorApp:
     def __init__(self, wire: Wire) -> None:
         self.wire = wire
         self.viewer = ViewerData(wire.kinesis)
+        self.pages = ViewerPages(wire.kinesis)
         self._static = {path: (_static(name), kind) for path, (name, kind) in _STATIC.items()}
 
     def __call__(self, request: Request) -> Response:
@@ -96,6 +98,10 @@ class EmulatorApp:
             return _json(200, self.viewer.streams())
         if path == "/viewer/api/records":
             return self._records(request)
+        if path == "/viewer/api/page":
+            return self._page(request)
+        if path == "/viewer/api/record":
+            return self._record(request)
         if path == "/health":
             return _json(200, {"status": "ok"})
         return error_response(404, "NotFoundException", f"Nothing is served at {path!r}.")
@@ -120,3 +126,45 @@ class EmulatorApp:
         except ModelError as exc:
             error = aws_error(exc)
             return error_response(error.status, error.code, error.message)
+
+    def _page(self, request: Request) -> Response:
+        """A page of one shard (``shard=``) or of the whole stream merged by arrival."""
+        query = {name: values[0] for name, values in parse_qs(request.query).items()}
+        stream, shard, after = query.get("stream", ""), query.get("shard", ""), query.get("after")
+        limit_text = query.get("limit", "50")
+        if not stream:
+            return error_response(400, "ValidationException", "Give stream.")
+        if not limit_text.isdigit():
+            return error_response(400, "ValidationException", f"Invalid limit {limit_text!r}.")
+        filters = Filters(key=query.get("key", ""), event_type=query.get("type", ""))
+        try:
+            if shard:
+                return _json(
+                    200, self.pages.shard_page(stream, shard, after, int(limit_text), filters)
+                )
+            position = None
+            if after:
+                seconds, _, rest = after.partition(":")
+                try:
+                    position = (float(seconds), rest)
+                except ValueError:
+                    return error_response(400, "ValidationException", f"Invalid after {after!r}.")
+            return _json(200, self.pages.stream_page(stream, position, int(limit_text), filters))
+        except ModelError as exc:
+            error = aws_error(exc)
+            return error_response(error.status, error.code, error.message)
+
+    def _record(self, request: Request) -> Response:
+        """One record as JSON, for the viewer's copy link."""
+        query = {name: values[0] for name, values in parse_qs(request.query).items()}
+        stream, shard, sequence = (query.get(name, "") for name in ("stream", "shard", "sequence"))
+        if not (stream and shard and sequence):
+            return error_response(400, "ValidationException", "Give stream, shard and sequence.")
+        try:
+            found = self.pages.record(stream, shard, sequence)
+        except ModelError as exc:
+            error = aws_error(exc)
+            return error_response(error.status, error.code, error.message)
+        if found is None:
+            return error_response(404, "ResourceNotFoundException", "No such record.")
+        return _json(200, found)

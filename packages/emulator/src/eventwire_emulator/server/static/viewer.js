@@ -9,6 +9,12 @@ const state = {
   interval: Math.max(250, Number(params.get("interval")) || 1000),
   limit: Math.min(200, Math.max(1, Number(params.get("limit")) || 50)),
   lastRecords: "",
+  view: ["shard", "stream"].includes(params.get("view")) ? params.get("view") : "newest",
+  key: params.get("key") || "",
+  type: params.get("type") || "",
+  pages: [null], // the "after" cursor of each page shown so far; the last is the current one
+  next: null, // the cursor of the page after the current one, from the server
+  pageDirty: true,
 };
 
 function el(tag, className, ...children) {
@@ -64,6 +70,7 @@ function renderStreams(streams) {
         state.stream = stream.name;
         state.shard = shard.shardId;
         state.lastRecords = "";
+        restartPaging();
         refresh();
       });
       return row;
@@ -76,25 +83,122 @@ function renderStreams(streams) {
   nav.replaceChildren(...blocks);
 }
 
+function eventType(record) {
+  if (record.kind !== "cloudevent") return null;
+  try {
+    return JSON.parse(record.text).type;
+  } catch (error) {
+    return null; // cut short: too long to parse; the summary still starts with the type
+  }
+}
+
+function passes(record) {
+  if (state.key && record.partitionKey !== state.key) return false;
+  return !state.type || eventType(record) === state.type;
+}
+
+function recordLink(stream, shardId, record) {
+  const query = new URLSearchParams({ stream, shard: shardId, sequence: record.sequenceNumber });
+  return `/viewer/api/record?${query}`;
+}
+
+async function copyRecord(href) {
+  const status = document.getElementById("copy-status");
+  try {
+    const text = JSON.stringify(await getJson(href), null, 2);
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch (error) {
+      // No clipboard permission (an unfocused or headless page): the older copy command.
+      const area = el("textarea", null, text);
+      document.body.append(area);
+      area.select();
+      const copied = document.execCommand("copy");
+      area.remove();
+      if (!copied) throw new Error("the browser refused to copy; open the JSON link instead");
+    }
+    status.className = "muted";
+    status.replaceChildren("copied record JSON");
+  } catch (error) {
+    status.className = "error";
+    status.replaceChildren(`copy failed: ${error.message}`);
+  }
+}
+
+function renderList(stream, records, meta) {
+  document.getElementById("records-meta").replaceChildren(meta);
+  const items = records.map((record) => {
+    const shardId = record.shardId || state.shard;
+    const href = recordLink(stream, shardId, record);
+    const link = el("a", "record-json", "JSON");
+    link.href = href;
+    link.target = "_blank";
+    link.rel = "noopener";
+    const copy = el("button", "copy", "Copy JSON");
+    copy.type = "button";
+    copy.addEventListener("click", () => copyRecord(href));
+    return el("li", "record",
+      el("div", "head",
+        el("span", `badge ${record.kind}`, record.kind),
+        el("span", null, el("b", null, "Partition key "), record.partitionKey),
+        record.shardId ? el("span", null, el("b", null, "Shard "), record.shardId) : null,
+        el("span", null, el("b", null, "Sequence "), record.sequenceNumber),
+        el("span", null, el("b", null, "Arrived "), record.arrival),
+        el("span", null, el("b", null, "Size "), `${record.size} B`),
+        el("span", "actions", link, copy)),
+      el("div", "summary", record.summary),
+      el("pre", null, record.text));
+  });
+  document.getElementById("record-list").replaceChildren(...items);
+}
+
 function renderRecords(data) {
-  const records = data.records || [];
-  const key = JSON.stringify([data.stream, data.shardId, data.count,
-    records.length ? records[0].sequenceNumber : ""]);
+  const records = (data.records || []).filter(passes);
+  const key = JSON.stringify([data.stream, data.shardId, data.count, state.key, state.type,
+    data.records && data.records.length ? data.records[0].sequenceNumber : ""]);
   if (key === state.lastRecords) return;
   state.lastRecords = key;
   document.getElementById("records-title").replaceChildren(`${data.stream} / ${data.shardId}`);
-  document.getElementById("records-meta").replaceChildren(
-    `${data.count} records; newest ${records.length} shown, newest first`);
-  const items = records.map((record) => el("li", "record",
-    el("div", "head",
-      el("span", `badge ${record.kind}`, record.kind),
-      el("span", null, el("b", null, "Partition key "), record.partitionKey),
-      el("span", null, el("b", null, "Sequence "), record.sequenceNumber),
-      el("span", null, el("b", null, "Arrived "), record.arrival),
-      el("span", null, el("b", null, "Size "), `${record.size} B`)),
-    el("div", "summary", record.summary),
-    el("pre", null, record.text)));
-  document.getElementById("record-list").replaceChildren(...items);
+  const filtered = state.key || state.type ? `, ${records.length} match the filters` : "";
+  renderList(data.stream, records,
+    `${data.count} records; newest ${data.records.length} shown, newest first${filtered}`);
+}
+
+function restartPaging() {
+  state.pages = [null];
+  state.next = null;
+  state.pageDirty = true;
+}
+
+function renderPage(data) {
+  const number = state.pages.length;
+  const where = data.shardId ? `${data.stream} / ${data.shardId}` : `${data.stream} (all shards, by arrival)`;
+  document.getElementById("records-title").replaceChildren(where);
+  renderList(data.stream, data.records,
+    `page ${number}: ${data.records.length} records, oldest first` +
+    (data.next ? "" : "; no more records after these"));
+}
+
+async function loadPage() {
+  const query = new URLSearchParams({ stream: state.stream, limit: String(state.limit) });
+  if (state.view === "shard") query.set("shard", state.shard);
+  if (state.key) query.set("key", state.key);
+  if (state.type) query.set("type", state.type);
+  const after = state.pages[state.pages.length - 1];
+  if (after) query.set("after", after);
+  const data = await getJson(`/viewer/api/page?${query}`);
+  state.next = data.next;
+  state.pageDirty = false;
+  state.lastRecords = "";
+  renderPage(data);
+}
+
+function updatePager() {
+  const paged = state.view !== "newest";
+  document.querySelector(".pager").hidden = !paged;
+  document.getElementById("page-prev").disabled = state.pages.length <= 1;
+  document.getElementById("page-first").disabled = state.pages.length <= 1;
+  document.getElementById("page-next").disabled = !state.next;
 }
 
 let timer = null;
@@ -106,10 +210,13 @@ async function refresh() {
       const { streams } = await getJson("/viewer/api/streams");
       pickDefault(streams);
       renderStreams(streams);
-      if (state.stream && state.shard) {
+      if (state.view !== "newest" && state.stream && (state.shard || state.view === "stream")) {
+        if (state.pageDirty) await loadPage();
+      } else if (state.stream && state.shard) {
         const query = new URLSearchParams({ stream: state.stream, shard: state.shard, limit: String(state.limit) });
         renderRecords(await getJson(`/viewer/api/records?${query}`));
       }
+      updatePager();
       status.className = "muted";
       status.replaceChildren(`updated ${new Date().toLocaleTimeString()}`);
     } catch (error) {
@@ -120,4 +227,42 @@ async function refresh() {
   timer = setTimeout(refresh, state.interval);
 }
 
-document.addEventListener("DOMContentLoaded", refresh);
+function setUp() {
+  const view = document.getElementById("view");
+  const key = document.getElementById("filter-key");
+  const type = document.getElementById("filter-type");
+  view.value = state.view;
+  key.value = state.key;
+  type.value = state.type;
+  const apply = () => {
+    state.view = view.value;
+    state.key = key.value.trim();
+    state.type = type.value.trim();
+    state.lastRecords = "";
+    restartPaging();
+    refresh();
+  };
+  view.addEventListener("change", apply);
+  document.getElementById("toolbar").addEventListener("submit", (event) => {
+    event.preventDefault();
+    apply();
+  });
+  document.getElementById("page-next").addEventListener("click", () => {
+    if (!state.next) return;
+    state.pages.push(state.next);
+    state.pageDirty = true;
+    refresh();
+  });
+  document.getElementById("page-prev").addEventListener("click", () => {
+    if (state.pages.length > 1) state.pages.pop();
+    state.pageDirty = true;
+    refresh();
+  });
+  document.getElementById("page-first").addEventListener("click", () => {
+    restartPaging();
+    refresh();
+  });
+  refresh();
+}
+
+document.addEventListener("DOMContentLoaded", setUp);
