@@ -5,22 +5,92 @@ from __future__ import annotations
 import json
 import socket
 import struct
+from dataclasses import dataclass
+from enum import IntEnum
 
-from eventwire_emulator.server.h2 import PREFACE
-from eventwire_emulator.server.h2.frames import (
-    ErrorCode,
-    Flag,
-    Frame,
-    FrameType,
-    Setting,
-    frame,
-    parse_header,
-    settings,
-    window_update,
-)
-from eventwire_emulator.server.h2.hpack import Decoder, encode
+from h2.errors import ErrorCodes as ErrorCode
+from h2.settings import SettingCodes as Setting
+from hpack import Decoder, Encoder
+
+from eventwire_emulator.server.http2 import PREFACE
 
 TARGET = "Kinesis_20131202."
+
+
+class FrameType(IntEnum):
+    """Frame types of RFC 9113 section 6."""
+
+    DATA = 0x0
+    HEADERS = 0x1
+    PRIORITY = 0x2
+    RST_STREAM = 0x3
+    SETTINGS = 0x4
+    PUSH_PROMISE = 0x5
+    PING = 0x6
+    GOAWAY = 0x7
+    WINDOW_UPDATE = 0x8
+    CONTINUATION = 0x9
+
+
+class Flag:
+    """Frame flags; one bit means different things on different frame types."""
+
+    END_STREAM = 0x1
+    ACK = 0x1
+    END_HEADERS = 0x4
+    PADDED = 0x8
+    PRIORITY = 0x20
+
+
+@dataclass(frozen=True)
+class Frame:
+    type: int
+    flags: int
+    stream_id: int
+    payload: bytes
+
+    def has(self, flag: int) -> bool:
+        return bool(self.flags & flag)
+
+
+def frame(kind: int, flags: int, stream_id: int, payload: bytes = b"") -> bytes:
+    """One frame, exactly as given: tests build malformed ones too."""
+    return (
+        struct.pack(">L", len(payload))[1:]
+        + bytes([kind, flags])
+        + struct.pack(">L", stream_id)
+        + payload
+    )
+
+
+def settings(pairs: dict[int, int]) -> bytes:
+    return frame(
+        FrameType.SETTINGS, 0, 0, b"".join(struct.pack(">HL", k, v) for k, v in pairs.items())
+    )
+
+
+def window_update(stream_id: int, increment: int) -> bytes:
+    return frame(FrameType.WINDOW_UPDATE, 0, stream_id, struct.pack(">L", increment))
+
+
+def rst_stream(stream_id: int, code: int) -> bytes:
+    return frame(FrameType.RST_STREAM, 0, stream_id, struct.pack(">L", code))
+
+
+def parse_header(header: bytes) -> tuple[int, int, int, int]:
+    return (
+        int.from_bytes(header[:3], "big"),
+        header[3],
+        header[4],
+        int.from_bytes(header[5:9], "big") & 0x7FFFFFFF,
+    )
+
+
+def encode(fields: list[tuple[str, str]]) -> bytes:
+    """A field block with a fresh encoder: literals and static-table references only."""
+    encoder = Encoder()
+    encoder.header_table_size = 0
+    return bytes(encoder.encode(fields))
 
 
 def kinesis_fields(operation: str, body: bytes, **extra: str) -> list[tuple[str, str]]:
@@ -43,7 +113,7 @@ class H2Client:
     def __init__(self, url: str, *, handshake: bool = True, window: int | None = None) -> None:
         host, port = url.removeprefix("http://").rsplit(":", 1)
         self.sock = socket.create_connection((host, int(port)), timeout=5)
-        self.decoder = Decoder()
+        self.decoder = _Decoder()
         self.next_stream = 1
         #: The server's SETTINGS, once read.
         self.server_settings: dict[int, int] = {}
@@ -142,3 +212,14 @@ def goaway_code(item: Frame) -> ErrorCode:
 
 def rst_code(item: Frame) -> ErrorCode:
     return ErrorCode(struct.unpack(">L", item.payload)[0])
+
+
+class _Decoder:
+    """hpack's decoder, answering str pairs."""
+
+    def __init__(self) -> None:
+        self._decoder = Decoder()
+        self._decoder.max_header_list_size = 2**20
+
+    def decode(self, block: bytes) -> list[tuple[str, str]]:
+        return [(str(n), str(v)) for n, v in self._decoder.decode(block)]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
@@ -43,6 +45,20 @@ def serving(
         process.wait(10)
         process.stdout.close()
         process.stderr.close()
+
+
+def _health(host: str, port: int, name: str) -> bytes:
+    """GET /health with Host `name`; its status, waiting out the cap of one connection."""
+    deadline = time.monotonic() + 10
+    while True:
+        with socket.create_connection((host, port), timeout=10) as sock:
+            sock.sendall(
+                f"GET /health HTTP/1.1\r\nHost: {name}:{port}\r\nConnection: close\r\n\r\n".encode()
+            )
+            status = sock.recv(65536).split(b" ", 2)[1]
+        if status != b"503" or time.monotonic() > deadline:
+            return status
+        time.sleep(0.1)  # the previous connection's thread is still ending
 
 
 class TestServe:
@@ -218,6 +234,8 @@ class TestServe:
             (("--stream", "s:0"), {}, "NAME:SHARDS"),
             (("--stream", "bad name!:1"), {}, "--stream bad name!:1"),
             (("--quotas", "maybe"), {}, "on or off"),
+            (("--max-connections", "0"), {}, "positive integer"),
+            (("--max-connections", "\u00b2"), {}, "positive integer"),
             (("--create-delay", "-1"), {}, "seconds from 0 to 3600"),
             (("--auth", "sigv4"), {}, "needs at least one --credentials"),
             ((), {"EVENTWIRE_EMULATOR_QUOTAS": "perhaps"}, "EVENTWIRE_EMULATOR_QUOTAS"),
@@ -227,6 +245,8 @@ class TestServe:
             "zero-shards",
             "invalid-name",
             "bad-quotas",
+            "no-connections",
+            "superscript-connections",
             "bad-delay",
             "no-keys",
             "bad-env",
@@ -242,6 +262,21 @@ class TestServe:
         )  # fmt: skip
         assert 2 == done.returncode
         assert message in done.stderr
+
+    def test_allow_host_and_connection_cap(self) -> None:
+        """--allow-host admits a name other than loopback's; --max-connections caps."""
+        with serving("--allow-host", "kinesis", "--max-connections", "1") as (process, url, _):
+            host, port = url.removeprefix("http://").rsplit(":", 1)
+            answers = [_health(host, int(port), name) for name in ("kinesis", "evil.example")]
+            time.sleep(0.5)  # the closed connections' threads end
+            with socket.create_connection((host, int(port)), timeout=10) as held:
+                held.sendall(b"GET")  # one connection held open: the cap is reached
+                time.sleep(1.0)
+                with socket.create_connection((host, int(port)), timeout=10) as refused:
+                    answers.append(refused.recv(65536).split(b" ", 2)[1])
+            process.terminate()
+            process.wait(10)
+        assert [b"200", b"403", b"503"] == answers
 
     def test_port_in_use_exits_1(self) -> None:
         """A port already taken is reported, with status 1."""

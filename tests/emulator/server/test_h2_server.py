@@ -12,20 +12,22 @@ from typing import TYPE_CHECKING
 import pytest
 
 from eventwire_emulator.model import Kinesis
-from eventwire_emulator.server import EmulatorServer
-from eventwire_emulator.server.h2 import PREFACE
-from eventwire_emulator.server.h2.frames import (
+from eventwire_emulator.server import EmulatorServer, Limits
+from eventwire_emulator.server.http2 import PREFACE
+from tests.emulator.server.h2_client import (
     ErrorCode,
     Flag,
     FrameType,
+    H2Client,
     Setting,
+    encode,
     frame,
+    kinesis_fields,
+    rst_code,
     rst_stream,
     settings,
     window_update,
 )
-from eventwire_emulator.server.h2.hpack import encode
-from tests.emulator.server.h2_client import H2Client, kinesis_fields, rst_code
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
@@ -42,7 +44,7 @@ def h2(server: EmulatorServer) -> Iterator[H2Client]:
 
 @pytest.fixture
 def small_server() -> Iterator[EmulatorServer]:
-    with EmulatorServer(Kinesis(), port=0, max_body=SMALL_BODY_LIMIT) as running:
+    with EmulatorServer(Kinesis(), port=0, limits=Limits(max_body=SMALL_BODY_LIMIT)) as running:
         yield running
 
 
@@ -116,7 +118,12 @@ class TestRequests:
 
     def test_viewer_over_http2(self, h2: H2Client) -> None:
         """GET and HEAD route to the viewer as over HTTP/1.1; HEAD has no body."""
-        get = [(":method", "GET"), (":scheme", "http"), (":path", "/health"), (":authority", "x")]
+        get = [
+            (":method", "GET"),
+            (":scheme", "http"),
+            (":path", "/health"),
+            (":authority", "localhost"),
+        ]
         headers, body = h2.response(h2.open(get, end_stream=True))
         assert ("200", {"status": "ok"}) == (headers[":status"], json.loads(body))
         head = [(":method", "HEAD"), *get[1:]]
@@ -335,7 +342,7 @@ def raw_headers(
     return frame(FrameType.HEADERS, flags, stream_id, encode(fields))
 
 
-GET = [(":method", "GET"), (":scheme", "http"), (":path", "/health"), (":authority", "x")]
+GET = [(":method", "GET"), (":scheme", "http"), (":path", "/health"), (":authority", "localhost")]
 
 
 class TestConnectionErrors:
@@ -364,7 +371,7 @@ class TestConnectionErrors:
             ),
             (
                 frame(FrameType.HEADERS, Flag.END_HEADERS, 1, b"\xff\xff"),
-                ErrorCode.COMPRESSION_ERROR,
+                ErrorCode.PROTOCOL_ERROR,  # h2's code for a field block it cannot decode
             ),
             (window_update(0, 0), ErrorCode.PROTOCOL_ERROR),
             (window_update(0, 2**31 - 1), ErrorCode.FLOW_CONTROL_ERROR),
@@ -372,10 +379,10 @@ class TestConnectionErrors:
                 frame(FrameType.SETTINGS, 0, 0, struct.pack(">HL", 4, 2**31)),
                 ErrorCode.FLOW_CONTROL_ERROR,
             ),
-            (frame(FrameType.SETTINGS, Flag.ACK, 0, b"\x00" * 6), ErrorCode.FRAME_SIZE_ERROR),
+            (frame(FrameType.SETTINGS, Flag.ACK, 0, b"\x00" * 6), ErrorCode.PROTOCOL_ERROR),
             (
                 raw_headers(3, GET, Flag.END_HEADERS | Flag.END_STREAM) + raw_headers(1, GET),
-                ErrorCode.STREAM_CLOSED,
+                ErrorCode.PROTOCOL_ERROR,  # RFC 9113 section 5.1.1
             ),
         ],
         ids=[
@@ -406,11 +413,12 @@ class TestConnectionErrors:
         with pytest.raises(EOFError):
             h2.frame()
 
-    def test_bad_preface(self, server: EmulatorServer) -> None:
+    @pytest.mark.parametrize("then", [b"", settings({})], ids=["alone", "with SETTINGS"])
+    def test_bad_preface(self, server: EmulatorServer, then: bytes) -> None:
         """A preface that starts right but ends wrong is a PROTOCOL_ERROR."""
         h2 = H2Client(server.url, handshake=False)
         try:
-            h2.send(b"PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n")
+            h2.send(b"PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n" + then)
             assert ErrorCode.PROTOCOL_ERROR == h2.goaway()[0]
         finally:
             h2.close()
@@ -469,20 +477,29 @@ class TestStreamErrors:
         assert "200" == h2.response(h2.open(GET, end_stream=True))[0][":status"]
 
     def test_stream_window_update_of_zero(self, h2: H2Client) -> None:
-        """A zero increment on a stream resets that stream."""
+        """A zero increment on a stream: h2 ends the connection (RFC 9113 6.9 allows a reset)."""
         stream = h2.open(kinesis_fields("ListStreams", b"{}"))
         h2.send(window_update(stream, 0))
-        reset = h2.frame_of(FrameType.RST_STREAM)
-        assert (stream, ErrorCode.PROTOCOL_ERROR) == (reset.stream_id, rst_code(reset))
+        assert ErrorCode.PROTOCOL_ERROR == h2.goaway()[0]
 
     def test_too_many_streams(self, h2: H2Client) -> None:
-        """Past SETTINGS_MAX_CONCURRENT_STREAMS a new stream is REFUSED_STREAM."""
+        """Past SETTINGS_MAX_CONCURRENT_STREAMS h2 ends the connection with PROTOCOL_ERROR."""
         limit = h2.server_settings[Setting.MAX_CONCURRENT_STREAMS]
         for _ in range(limit):
             h2.open(kinesis_fields("ListStreams", b"{}"))  # bodies never sent: all stay open
-        extra = h2.open(kinesis_fields("ListStreams", b"{}"))
-        reset = h2.frame_of(FrameType.RST_STREAM)
-        assert (extra, ErrorCode.REFUSED_STREAM) == (reset.stream_id, rst_code(reset))
+        h2.open(kinesis_fields("ListStreams", b"{}"))
+        assert ErrorCode.PROTOCOL_ERROR == h2.goaway()[0]
+
+
+class TestClientGoaway:
+    """A client's GOAWAY lets the streams it opened finish (RFC 9113 section 6.8)."""
+
+    def test_answers_in_flight_complete(self, h2: H2Client) -> None:
+        """The JS SDK sends GOAWAY(0) as soon as headers arrive; the body still comes."""
+        stream = h2.request("ListStreams", {})
+        h2.send(frame(FrameType.GOAWAY, 0, 0, struct.pack(">LL", 0, ErrorCode.NO_ERROR)))
+        headers, body = h2.response(stream)
+        assert ("200", []) == (headers[":status"], document(body)["StreamNames"])
 
 
 class TestShutdown:

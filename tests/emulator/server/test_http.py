@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from eventwire_emulator.model import Kinesis
-from eventwire_emulator.server import EmulatorServer
+from eventwire_emulator.server import EmulatorServer, Limits
 
 TARGET = "Kinesis_20131202."
 SMALL_BODY_LIMIT = 4096
@@ -68,7 +68,7 @@ def conn(server: EmulatorServer) -> Iterator[Connection]:
 
 @pytest.fixture
 def small_server() -> Iterator[EmulatorServer]:
-    with EmulatorServer(Kinesis(), port=0, max_body=SMALL_BODY_LIMIT) as running:
+    with EmulatorServer(Kinesis(), port=0, limits=Limits(max_body=SMALL_BODY_LIMIT)) as running:
         yield running
 
 

@@ -54,6 +54,26 @@ class TestBodies:
         status, document = decode(wire, TARGET + "ListStreams", body)
         assert (400, "SerializationException") == (status, document["__type"])
 
+    @pytest.mark.parametrize(
+        "body",
+        [
+            b'{"StreamName":' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+            b'{"StreamName":"s","PartitionKey":"\\ud800","Data":"AA=="}',
+            b'{"StreamName":"s","PartitionKey":"k\\udfff","Data":"AA=="}',
+        ],
+        ids=["nested 100,000 deep", "lone high surrogate", "lone low surrogate"],
+    )
+    def test_undecodable(self, wire: Wire, body: bytes) -> None:
+        """Past the decoder's depth or with an unpaired surrogate: 400, never a 500."""
+        status, document = decode(wire, TARGET + "PutRecord", body)
+        assert (400, "SerializationException") == (status, document["__type"])
+
+    def test_paired_surrogates_are_one_character(self, wire: Wire, kinesis: Kinesis) -> None:
+        """An escaped surrogate pair is a valid character (here in a partition key)."""
+        kinesis.create_stream("s", 1)
+        body = b'{"StreamName":"s","PartitionKey":"\\ud83d\\ude00","Data":"AA=="}'
+        assert 200 == decode(wire, TARGET + "PutRecord", body)[0]
+
     def test_empty_body(self, wire: Wire) -> None:
         """An empty body is a SerializationException, even where no member is required."""
         status, document = decode(wire, TARGET + "ListStreams", b"")

@@ -12,7 +12,7 @@ from types import FrameType
 
 from eventwire_emulator.model import AccessPolicies, Kinesis, ModelError, ResourceInUse
 from eventwire_emulator.persistence import FSYNC_MODES, DataDir, DataDirError, SqliteJournal
-from eventwire_emulator.server import DEFAULT_HOST, DEFAULT_PORT, EmulatorServer
+from eventwire_emulator.server import DEFAULT_HOST, DEFAULT_PORT, EmulatorServer, Limits
 from eventwire_emulator.wire.sigv4 import Verifier
 
 #: The one setting that switches quotas for the server and the in-process backend.
@@ -36,6 +36,12 @@ def _stream(value: str) -> tuple[str, int]:
             f"expected NAME:SHARDS with SHARDS a positive integer, got {value!r}"
         )
     return name, int(shards)
+
+
+def _positive(value: str) -> int:
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
+    return int(value)
 
 
 def _seconds(value: str) -> float:
@@ -153,6 +159,23 @@ def _parser(prog: str = "eventwire-emulator") -> argparse.ArgumentParser:
         "fsync each write, surviving a power cut too (default: %(default)s)",
     )
     serve.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=(
+            "also answer requests whose Host is NAME (loopback names and the bound "
+            "address always are); '*' allows any; repeat for more"
+        ),
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=_positive,
+        default=Limits().max_connections,
+        metavar="N",
+        help="connections served at once; more get 503 (default: %(default)s)",
+    )
+    serve.add_argument(
         "--stream",
         type=_stream,
         action="append",
@@ -214,7 +237,13 @@ def main(argv: Sequence[str] | None = None, prog: str = "eventwire-emulator") ->
     kinesis = Kinesis(quotas=quotas)
     kinesis.account.policies = args.policy
     try:
-        server = EmulatorServer(kinesis, host=args.host, port=args.port)
+        server = EmulatorServer(
+            kinesis,
+            host=args.host,
+            port=args.port,
+            limits=Limits(max_connections=args.max_connections),
+            allow_hosts=args.allow_host,
+        )
     except OSError as exc:
         print(
             f"eventwire-emulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr

@@ -7,7 +7,8 @@ imports this package.
 from __future__ import annotations
 
 from eventwire_emulator.server.app import EmulatorApp
-from eventwire_emulator.server.messages import DEFAULT_MAX_BODY, Request, Response
+from eventwire_emulator.server.limits import DEFAULT_MAX_BODY, Limits
+from eventwire_emulator.server.messages import Request, Response
 from eventwire_emulator.server.runner import (
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -22,6 +23,7 @@ __all__ = [
     "EmulatorApp",
     "EmulatorServer",
     "HttpServer",
+    "Limits",
     "Request",
     "Response",
 ]

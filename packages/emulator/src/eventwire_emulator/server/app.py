@@ -113,8 +113,13 @@ class EmulatorApp:
         limit_text = query.get("limit", ["50"])[0]
         if not stream or not shard:
             return error_response(400, "ValidationException", "Give stream and shard.")
-        if not limit_text.isdigit():
-            return error_response(400, "ValidationException", f"Invalid limit {limit_text!r}.")
+        # ASCII digits only (str.isdigit also takes superscripts), and never a huge int().
+        if not (limit_text.isascii() and limit_text.isdigit()) or len(limit_text) > 6:
+            return error_response(
+                400,
+                "ValidationException",
+                f"Invalid limit {limit_text[:20]!r}: give a whole number up to {KEEP_PER_SHARD}.",
+            )
         limit = min(int(limit_text), KEEP_PER_SHARD)
         try:
             return _json(200, self.viewer.records(stream, shard, limit))

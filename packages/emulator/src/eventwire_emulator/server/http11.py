@@ -10,29 +10,33 @@ because after a framing error the next request's start is unknown.
 from __future__ import annotations
 
 import contextlib
+import io
 import socket
 from http import HTTPStatus
-from typing import BinaryIO, cast
+from typing import TYPE_CHECKING, BinaryIO, cast
 
+from eventwire_emulator.server.limits import Limits
 from eventwire_emulator.server.messages import (
-    DEFAULT_MAX_BODY,
     App,
     HttpError,
     Request,
     Response,
     body_too_large,
+    parse_length,
     streaming,
 )
 
+if TYPE_CHECKING:
+    from eventwire_emulator.server.watch import HeadWatch
+
 #: Longest request line or header line accepted.
 MAX_LINE = 16 * 1024
-#: Most header lines accepted in one request.
-MAX_HEADERS = 100
 #: How long and how much to drain from a client after refusing its request.
 LINGER_SECONDS = 2.0
 LINGER_BYTES = 64 * 1024 * 1024
 
 _REASONS = {status.value: status.phrase for status in HTTPStatus}
+_HEX = b"0123456789abcdefABCDEF"
 
 
 def _readline(rfile: BinaryIO) -> bytes:
@@ -42,7 +46,7 @@ def _readline(rfile: BinaryIO) -> bytes:
     return line
 
 
-def _read_head(rfile: BinaryIO) -> Request | None:
+def _read_head(rfile: BinaryIO, limits: Limits) -> Request | None:
     """Read a request line and headers; None when the client closed between requests."""
     line = _readline(rfile)
     # RFC 9112 section 2.2: ignore at least one empty line before a request line.
@@ -54,22 +58,38 @@ def _read_head(rfile: BinaryIO) -> Request | None:
     if len(parts) != 3 or not parts[2].startswith(b"HTTP/1."):
         raise HttpError(400, "BadRequestException", f"Malformed request line {line[:80]!r}.")
     method, target, version = (part.decode("latin-1") for part in parts)
+    # Repeats count towards both caps and fold once at the end: linear in the head.
     headers: dict[str, str] = {}
+    repeats: dict[str, list[str]] = {}
+    count = 0
+    size = 0
     while True:
         line = _readline(rfile)
         if line in (b"\r\n", b"\n"):
             break
         if not line:
             raise HttpError(400, "BadRequestException", "The request headers ended early.")
-        if len(headers) >= MAX_HEADERS:
-            raise HttpError(431, "BadRequestException", f"More than {MAX_HEADERS} headers.")
+        count += 1
+        size += len(line)
+        if count > limits.max_headers or size > limits.max_header_bytes:
+            raise HttpError(
+                431,
+                "BadRequestException",
+                f"The request has more than {limits.max_headers} header lines "
+                f"or {limits.max_header_bytes} bytes of them.",
+            )
         name, colon, value = line.decode("latin-1").partition(":")
         name = name.strip().lower()
         if not colon or not name or " " in name:
             raise HttpError(400, "BadRequestException", f"Malformed header line {line[:80]!r}.")
         value = value.strip()
-        # Repeated headers fold into one comma-separated value (RFC 9110 section 5.3).
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        if name in headers:
+            repeats.setdefault(name, [headers[name]]).append(value)
+        else:
+            headers[name] = value
+    # Repeated headers fold into one comma-separated value (RFC 9110 section 5.3).
+    for name, values in repeats.items():
+        headers[name] = ", ".join(values)
     return Request(method, target, version, headers)
 
 
@@ -78,14 +98,12 @@ def _read_chunked(rfile: BinaryIO, max_body: int) -> bytes:
     total = 0
     while True:
         size_line = _readline(rfile).split(b";", 1)[0].strip()
-        try:
-            size = int(size_line, 16)
-        except ValueError:
+        # ASCII hex digits only: int() would also take signs, underscores and spaces.
+        if not size_line or len(size_line) > 16 or size_line.strip(_HEX):
             raise HttpError(
                 400, "SerializationException", f"Malformed chunk size {size_line[:20]!r}."
-            ) from None
-        if size < 0:
-            raise HttpError(400, "SerializationException", "Negative chunk size.")
+            )
+        size = int(size_line, 16)
         if size == 0:
             # Skip trailer fields up to the final empty line.
             while _readline(rfile) not in (b"\r\n", b"\n", b""):
@@ -115,12 +133,8 @@ def _read_body(request: Request, rfile: BinaryIO, wfile: socket.socket, max_body
         if request.method in ("POST", "PUT", "PATCH"):
             raise HttpError(411, "MissingContentLength", "A request body needs Content-Length.")
         return b""
-    if not length_text.isdigit():
-        raise HttpError(400, "SerializationException", f"Invalid Content-Length {length_text!r}.")
-    length = int(length_text)
-    if length > max_body:
-        # Refused before reading: the body is never buffered.
-        raise body_too_large(max_body)
+    # Refused before reading when over the cap: the body is never buffered.
+    length = parse_length(length_text, max_body)
     if length == 0:
         return b""
     _continue(headers, wfile)
@@ -142,6 +156,13 @@ def _head(status: int, headers: dict[str, str], close: bool) -> bytes:
         lines.append("Connection: close\r\n")
     lines.append("\r\n")
     return "".join(lines).encode("latin-1")
+
+
+def closing_response(response: Response) -> bytes:
+    """A whole response with ``Connection: close``, for refusals sent outside the loop."""
+    body = response.body
+    assert isinstance(body, bytes), "a refusal is a whole response"
+    return _head(response.status, response.headers, True) + body
 
 
 def _send(sock: socket.socket, response: Response, close: bool, head_only: bool) -> None:
@@ -180,16 +201,27 @@ def _keep_alive(request: Request) -> bool:
     return "close" not in connection
 
 
-def serve_connection(sock: socket.socket, app: App, max_body: int = DEFAULT_MAX_BODY) -> None:
+def serve_connection(
+    sock: socket.socket, app: App, limits: Limits, watch: HeadWatch | None = None
+) -> None:
     """Serve requests on one connection until the client closes it or framing fails.
 
-    Never raises: socket errors end the connection quietly, since the client is gone.
+    `watch`, when given, holds each request head to `limits.header_timeout` from its
+    first byte. Never raises: socket errors end the connection quietly, since the
+    client is gone.
     """
     rfile = cast(BinaryIO, sock.makefile("rb", buffering=64 * 1024))
+    peek = cast(io.BufferedReader, rfile).peek
+    max_body = limits.max_body
     try:
         while True:
             try:
-                request = _read_head(rfile)
+                if watch is not None:
+                    peek(1)  # idle until the next request starts; its head is timed
+                    watch.arm(limits.header_timeout)
+                request = _read_head(rfile, limits)
+                if watch is not None:
+                    watch.disarm()
                 if request is None:
                     return
                 request.body = _read_body(request, rfile, sock, max_body)

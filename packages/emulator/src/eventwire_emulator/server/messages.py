@@ -11,9 +11,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-#: Largest request body accepted: a full PutRecords (10 MiB of data, base64) fits.
-DEFAULT_MAX_BODY = 16 * 1024 * 1024
-
 
 @dataclass(slots=True)
 class Request:
@@ -81,6 +78,21 @@ def body_too_large(max_body: int) -> HttpError:
         "RequestEntityTooLargeException",
         f"The request body exceeds the emulator's limit of {max_body} bytes.",
     )
+
+
+def parse_length(text: str, max_body: int) -> int:
+    """A Content-Length's value: ASCII digits only, at most `max_body`.
+
+    Raises:
+        HttpError: 400 for anything but ASCII digits (``str.isdigit`` also takes
+            superscripts and other scripts' digits), 413 for a length over `max_body`.
+    """
+    if not text or not text.isascii() or not text.isdigit():
+        raise HttpError(400, "SerializationException", f"Invalid Content-Length {text[:40]!r}.")
+    # A length with more digits than max_body's is over it; never convert a huge one.
+    if len(text.lstrip("0")) > len(str(max_body)) or int(text) > max_body:
+        raise body_too_large(max_body)
+    return int(text)
 
 
 @contextmanager

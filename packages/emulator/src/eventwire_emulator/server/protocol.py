@@ -6,9 +6,11 @@ import socket
 import time
 from collections.abc import Callable
 
-from eventwire_emulator.server.h2 import PREFACE, H2Connection
+from eventwire_emulator.server.http2 import PREFACE, Http2Connection
 from eventwire_emulator.server.http11 import serve_connection
+from eventwire_emulator.server.limits import Limits
 from eventwire_emulator.server.messages import App
+from eventwire_emulator.server.watch import HeadWatch
 
 #: "PRI " tells the HTTP/2 preface from every HTTP/1.1 request line we serve.
 _SIGNATURE = PREFACE[:4]
@@ -32,21 +34,27 @@ def starts_http2(sock: socket.socket) -> bool:
 def serve(
     sock: socket.socket,
     app: App,
-    max_body: int,
-    on_http2: Callable[[H2Connection], None] | None = None,
+    limits: Limits,
+    watch: HeadWatch | None = None,
+    on_http2: Callable[[Http2Connection], None] | None = None,
 ) -> None:
     """Serve one connection in whichever protocol it speaks; never raises.
 
+    `watch` times the first request head from the moment the connection opens;
     `on_http2` sees an HTTP/2 connection before it is served (to send it GOAWAY later).
     """
+    if watch is not None:
+        watch.arm(limits.header_timeout)
     try:
         http2 = starts_http2(sock)
     except OSError:
         http2 = False  # the HTTP/1.1 loop meets the same error and ends quietly
     if not http2:
-        serve_connection(sock, app, max_body)
+        serve_connection(sock, app, limits, watch)
         return
-    connection = H2Connection(sock, app, max_body)
+    if watch is not None:
+        watch.disarm()  # the HTTP/2 connection times its own opening
+    connection = Http2Connection(sock, app, limits)
     if on_http2 is not None:
         on_http2(connection)
     connection.serve()

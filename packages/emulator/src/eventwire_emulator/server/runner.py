@@ -1,4 +1,4 @@
-"""EmulatorServer: a listening socket, one thread per connection, a clean stop."""
+"""EmulatorServer: a listening socket, a thread per connection up to a cap, a clean stop."""
 
 from __future__ import annotations
 
@@ -6,19 +6,32 @@ import contextlib
 import selectors
 import socket
 import threading
+from collections.abc import Iterable
 from types import TracebackType
 
 from eventwire_emulator.model import Kinesis
 from eventwire_emulator.server.app import EmulatorApp
-from eventwire_emulator.server.h2 import H2Connection
-from eventwire_emulator.server.messages import DEFAULT_MAX_BODY, App
+from eventwire_emulator.server.hosts import HostCheck, HostPolicy
+from eventwire_emulator.server.http2 import Http2Connection
+from eventwire_emulator.server.http11 import closing_response
+from eventwire_emulator.server.limits import Limits
+from eventwire_emulator.server.messages import App, error_response
 from eventwire_emulator.server.protocol import serve
+from eventwire_emulator.server.watch import Watchdog
 from eventwire_emulator.wire import SubscriptionPolicy, Wire
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4567
-#: Idle keep-alive connections are closed after this many seconds.
-IDLE_TIMEOUT = 300.0
+
+
+def _refusal(limit: int) -> bytes:
+    return closing_response(
+        error_response(
+            503,
+            "ServiceUnavailableException",
+            f"The emulator serves at most {limit} connections at once; retry later.",
+        )
+    )
 
 
 class HttpServer:
@@ -26,8 +39,11 @@ class HttpServer:
 
     ``port=0`` picks a free port; ``port`` tells which. Connections get a thread
     each for their keep-alive life (not one per request; HTTP/2 adds one per
-    request stream). ``stop()`` sends HTTP/2 clients GOAWAY, closes the listener
-    and every open connection, and is safe to call twice.
+    request stream), up to `Limits.max_connections`: past it a connection is
+    answered 503 and closed. Requests whose Host is not this server's get 403
+    (see `HostPolicy`; `allow_hosts` adds names, ``"*"`` any). ``stop()`` sends
+    HTTP/2 clients GOAWAY, closes the listener and every open connection, and is
+    safe to call twice.
     """
 
     def __init__(
@@ -36,10 +52,11 @@ class HttpServer:
         *,
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
-        max_body: int = DEFAULT_MAX_BODY,
+        limits: Limits | None = None,
+        allow_hosts: Iterable[str] = (),
     ) -> None:
-        self.app = app
-        self.max_body = max_body
+        self.limits = limits if limits is not None else Limits()
+        self.app: App = HostCheck(app, HostPolicy(host, allow_hosts))
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self._listener = socket.socket(family, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -53,12 +70,16 @@ class HttpServer:
         self.port: int = self._listener.getsockname()[1]
         self._wake_read, self._wake_write = socket.socketpair()
         self._connections: set[socket.socket] = set()
-        self._http2: dict[socket.socket, H2Connection] = {}
+        self._http2: dict[socket.socket, Http2Connection] = {}
+        self._watchdog = Watchdog()
+        self._refusal = _refusal(self.limits.max_connections)
         self._threads: set[threading.Thread] = set()
         self._lock = threading.Lock()
         self._stopping = False
         #: Connections accepted so far; keep-alive clients make one for many requests.
         self.accepted = 0
+        #: Connections refused for the connection cap.
+        self.refused = 0
         self._accept_thread = threading.Thread(
             target=self._accept_loop, name=f"emulator-accept-{self.port}", daemon=True
         )
@@ -71,8 +92,14 @@ class HttpServer:
 
     def start(self) -> HttpServer:
         """Start accepting connections; returns self."""
+        self._watchdog.start()
         self._accept_thread.start()
         return self
+
+    @property
+    def connections(self) -> int:
+        """How many connections are being served now."""
+        return len(self._connections)
 
     def _accept_loop(self) -> None:
         with selectors.DefaultSelector() as selector:
@@ -90,7 +117,7 @@ class HttpServer:
 
     def _spawn(self, conn: socket.socket) -> None:
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        conn.settimeout(IDLE_TIMEOUT)
+        conn.settimeout(self.limits.idle_timeout)
         thread = threading.Thread(
             target=self._serve, args=(conn,), name="emulator-connection", daemon=True
         )
@@ -98,21 +125,37 @@ class HttpServer:
             if self._stopping:
                 conn.close()
                 return
+            if len(self._connections) >= self.limits.max_connections:
+                self.refused += 1
+                self._refuse(conn)
+                return
             self._connections.add(conn)
             self._threads.add(thread)
             self.accepted += 1
         thread.start()
 
+    def _refuse(self, conn: socket.socket) -> None:
+        """Answer 503 without blocking the accept loop, then close."""
+        with contextlib.suppress(OSError):
+            conn.send(self._refusal, socket.MSG_DONTWAIT)
+            conn.shutdown(socket.SHUT_WR)
+            # Read what already arrived, so closing does not reset the answer away.
+            while conn.recv(64 * 1024, socket.MSG_DONTWAIT):
+                pass
+        conn.close()
+
     def _serve(self, conn: socket.socket) -> None:
+        watch = self._watchdog.watch(conn)
         try:
-            serve(conn, self.app, self.max_body, lambda http2: self._track(conn, http2))
+            serve(conn, self.app, self.limits, watch, lambda http2: self._track(conn, http2))
         finally:
+            self._watchdog.forget(watch)
             with self._lock:
                 self._connections.discard(conn)
                 self._http2.pop(conn, None)
                 self._threads.discard(threading.current_thread())
 
-    def _track(self, conn: socket.socket, http2: H2Connection) -> None:
+    def _track(self, conn: socket.socket, http2: Http2Connection) -> None:
         with self._lock:
             self._http2[conn] = http2
 
@@ -137,6 +180,7 @@ class HttpServer:
                 conn.shutdown(socket.SHUT_RDWR)
         for thread in threads:
             thread.join(timeout)
+        self._watchdog.stop()
         self._wake_read.close()
         self._wake_write.close()
 
@@ -155,7 +199,8 @@ class HttpServer:
 class EmulatorServer(HttpServer):
     """The Kinesis HTTP API and the data viewer, served from one model.
 
-    ``quotas`` switches the model's shard quotas (None leaves the model as it is).
+    ``quotas`` switches the model's shard quotas (None leaves the model as it is);
+    ``limits`` and ``allow_hosts`` are `HttpServer`'s.
     """
 
     def __init__(
@@ -166,13 +211,16 @@ class EmulatorServer(HttpServer):
         port: int = DEFAULT_PORT,
         quotas: bool | None = None,
         subscription: SubscriptionPolicy | None = None,
-        max_body: int = DEFAULT_MAX_BODY,
+        limits: Limits | None = None,
+        allow_hosts: Iterable[str] = (),
     ) -> None:
         self.kinesis = kinesis if kinesis is not None else Kinesis()
         if quotas is not None:
             self.kinesis.quotas = quotas
         self.wire = Wire(self.kinesis, subscription=subscription)
-        super().__init__(EmulatorApp(self.wire), host=host, port=port, max_body=max_body)
+        super().__init__(
+            EmulatorApp(self.wire), host=host, port=port, limits=limits, allow_hosts=allow_hosts
+        )
 
     def start(self) -> EmulatorServer:
         """Start accepting connections; returns self."""

@@ -6,12 +6,20 @@ shard has a cursor that remembers how far it has read, so a poll reads only the
 records that arrived since the last one and the cost does not grow with the stream.
 Counts are of records put (records later dropped by the retention period are still
 counted).
+
+Cursors are bounded: one is kept only for a shard that exists, a deleted stream's
+go at the next stream listing, any unused for `CURSOR_TTL` seconds go, and at most
+`MAX_CURSORS` are kept (the least recently used go first). A cursor's newest
+records are the model's own objects, so they cost memory only once the model has
+let them go.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import deque
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +29,12 @@ from eventwire_emulator.server.decoding import describe
 
 #: Newest records kept per shard for display.
 KEEP_PER_SHARD = 200
+#: Most shard cursors kept at once.
+MAX_CURSORS = 1024
+#: Seconds an unused cursor is kept.
+CURSOR_TTL = 600.0
+
+_Key = tuple[str, float, str]
 
 
 @dataclass(slots=True)
@@ -29,6 +43,7 @@ class _Cursor:
 
     after: str | None = None
     count: int = 0
+    used: float = 0.0
     finished: bool = False
     newest: deque[Record] = field(default_factory=lambda: deque(maxlen=KEEP_PER_SHARD))
 
@@ -40,15 +55,41 @@ def _iso(seconds: float) -> str:
 class ViewerData:
     """Snapshots of a model for the viewer page; thread-safe."""
 
-    def __init__(self, kinesis: Kinesis) -> None:
+    def __init__(self, kinesis: Kinesis, clock: Callable[[], float] = time.monotonic) -> None:
         self.kinesis = kinesis
+        self._clock = clock
         self._lock = threading.Lock()
         # Keyed by stream ARN, creation time and shard id, so a stream deleted and
-        # created again under the same name starts over.
-        self._cursors: dict[tuple[str, float, str], _Cursor] = {}
+        # created again under the same name starts over; least recently used first.
+        self._cursors: OrderedDict[_Key, _Cursor] = OrderedDict()
 
-    def _advance(self, stream: str, key: tuple[str, float, str], shard_id: str) -> _Cursor:
-        cursor = self._cursors.setdefault(key, _Cursor())
+    @property
+    def cursors(self) -> int:
+        """How many shard cursors are kept."""
+        return len(self._cursors)
+
+    def _expire(self, now: float) -> None:
+        cursors = self._cursors
+        while cursors and (
+            len(cursors) > MAX_CURSORS or next(iter(cursors.values())).used < now - CURSOR_TTL
+        ):
+            cursors.popitem(last=False)
+
+    def _advance(self, stream: str, key: _Key, shard_id: str) -> _Cursor:
+        now = self._clock()
+        cursor = self._cursors.get(key)
+        if cursor is None:
+            cursor = _Cursor()
+            self._read(stream, cursor, shard_id)  # raises for a shard that does not exist
+            self._cursors[key] = cursor
+        else:
+            self._cursors.move_to_end(key)
+            self._read(stream, cursor, shard_id)
+        cursor.used = now
+        self._expire(now)
+        return cursor
+
+    def _read(self, stream: str, cursor: _Cursor, shard_id: str) -> None:
         while not cursor.finished:
             if cursor.after is None:
                 batch = self.kinesis.read_shard(stream, shard_id, "TRIM_HORIZON")
@@ -64,7 +105,6 @@ class ViewerData:
                 cursor.after = batch.continuation_sequence_number
             if not batch.records:
                 break
-        return cursor
 
     def _stream_names(self) -> list[str]:
         names: list[str] = []
@@ -92,6 +132,7 @@ class ViewerData:
     def streams(self) -> dict[str, Any]:
         """Every stream with its shards: hash range, lineage, open or closed, record count."""
         documents = []
+        live: set[tuple[str, float]] = set()
         with self._lock, self.kinesis.observing():
             for name in self._stream_names():
                 try:
@@ -99,6 +140,7 @@ class ViewerData:
                     shards = self._shards(name)
                 except ModelError:
                     continue  # deleted while we looked
+                live.add((summary.stream_arn, summary.stream_creation_timestamp))
                 shard_documents = []
                 for shard in shards:
                     key = (summary.stream_arn, summary.stream_creation_timestamp, shard.shard_id)
@@ -127,6 +169,9 @@ class ViewerData:
                         "shards": shard_documents,
                     }
                 )
+            # A deleted stream's cursors (and the records they hold) go now.
+            for key in [key for key in self._cursors if key[:2] not in live]:
+                del self._cursors[key]
         return {"streams": documents}
 
     def records(self, stream: str, shard_id: str, limit: int) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -191,6 +192,36 @@ def _decode(body: bytes) -> Any:
         # without members expects "{}" (botocore and the other SDKs send it).
         raise SerializationError("Request body is empty; send a JSON object, at least {}.")
     try:
-        return _loads(body.decode())
+        document = _loads(body.decode())
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
         raise SerializationError(f"Request body is not valid JSON: {exc}") from exc
+    except RecursionError:
+        # The decoder recurses per level: nesting deep enough exhausts the stack.
+        raise SerializationError("Request body is not valid JSON: nested too deeply.") from None
+    # UTF-8 cannot carry a surrogate, so only a \uD800-\uDFFF escape can make one;
+    # walk the document only when the body has such an escape.
+    if _SURROGATE_ESCAPE.search(body) and _has_lone_surrogate(document):
+        raise SerializationError(
+            "Request body is not valid JSON: a string has an unpaired surrogate escape."
+        )
+    return document
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_lone_surrogate(document: Any) -> bool:
+    """Whether any key or string in `document` holds a surrogate code point."""
+    pending = [document]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
