@@ -6,6 +6,7 @@ import contextlib
 import selectors
 import socket
 import threading
+import time
 from collections.abc import Iterable
 from types import TracebackType
 
@@ -168,6 +169,9 @@ class HttpServer:
             connections = list(self._connections)
             http2 = list(self._http2.values())
             threads = list(self._threads)
+        # One deadline for every join: per-thread timeouts added up to minutes with many
+        # connections open.
+        deadline = time.monotonic() + timeout
         self._wake_write.send(b"x")
         if self._accept_thread.is_alive():
             self._accept_thread.join(timeout)
@@ -179,7 +183,7 @@ class HttpServer:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
         for thread in threads:
-            thread.join(timeout)
+            thread.join(max(0.0, deadline - time.monotonic()))
         self._watchdog.stop()
         self._wake_read.close()
         self._wake_write.close()
