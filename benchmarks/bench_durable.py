@@ -23,6 +23,7 @@ import threading
 import time
 from collections import defaultdict
 
+from benchmarks.bench_producer import steady_rate
 from eventwire import Event, Producer, ProducerSettings
 from eventwire.backends import Record
 from eventwire_emulator.backend import EmulatorBackend
@@ -58,21 +59,7 @@ def _steady(spooled: bool) -> float:
             Record(f"{i:010d}".encode().ljust(94, b"."), f"k{i % 1000:05d}", event_id=str(i))
             for i in range(QUOTA * 6)
         ]
-        rates: list[float] = []
-
-        def sample() -> None:
-            time.sleep(1.0)
-            before, started = producer.stats.sent_records, time.perf_counter()
-            time.sleep(3.0)
-            rates.append((producer.stats.sent_records - before) / (time.perf_counter() - started))
-
-        sampler = threading.Thread(target=sample)
-        sampler.start()
-        for record in records:
-            producer.publish_record(record)
-        sampler.join()
-        producer.close(timeout=0)
-    return rates[0]
+        return steady_rate(producer, records)
 
 
 def _publish_rate(spooled: bool) -> float:

@@ -75,7 +75,14 @@ def _produce(records: list[Record], settings: ProducerSettings) -> tuple[float, 
 def _steady(records: list[Record], settings: ProducerSettings) -> float:
     """User records/s delivered from 1 s to 4 s into a run that keeps every shard busy."""
     _, backend = _backend("steady")
-    producer = Producer(backend, settings=settings)
+    return steady_rate(Producer(backend, settings=settings), records)
+
+
+def steady_rate(producer: Producer, records: list[Record]) -> float:
+    """User records/s ``producer`` delivers from 1 s to 4 s into publishing ``records``.
+
+    Closes the producer without waiting: the backlog left is not what is measured.
+    """
     rates: list[float] = []
 
     def sample() -> None:
@@ -89,7 +96,7 @@ def _steady(records: list[Record], settings: ProducerSettings) -> float:
     for record in records:
         producer.publish_record(record)
     sampler.join()
-    producer.close(timeout=0)  # the backlog left is not what is measured
+    producer.close(timeout=0)
     return rates[0]
 
 

@@ -117,17 +117,7 @@ class ViewerData:
                 return names
 
     def _shards(self, name: str) -> list[Shard]:
-        shards: list[Shard] = []
-        token: str | None = None
-        while True:
-            if token is None:
-                page = self.kinesis.list_shards(name, max_results=10_000)
-            else:
-                page = self.kinesis.list_shards(next_token=token, max_results=10_000)
-            shards.extend(page.shards)
-            token = page.next_token
-            if token is None:
-                return shards
+        return all_shards(self.kinesis, name)
 
     def streams(self) -> dict[str, Any]:
         """Every stream with its shards: hash range, lineage, open or closed, record count."""
@@ -202,3 +192,18 @@ class ViewerData:
                 for record in newest
             ],
         }
+
+
+def all_shards(kinesis: Kinesis, stream: str) -> list[Shard]:
+    """Every shard of ``stream``, open and closed, over all ListShards pages."""
+    shards: list[Shard] = []
+    token: str | None = None
+    while True:
+        if token is None:
+            page = kinesis.list_shards(stream, max_results=10_000)
+        else:
+            page = kinesis.list_shards(next_token=token, max_results=10_000)
+        shards.extend(page.shards)
+        token = page.next_token
+        if token is None:
+            return shards

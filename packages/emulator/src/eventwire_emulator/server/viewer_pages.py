@@ -19,6 +19,7 @@ from typing import Any
 
 from eventwire_emulator.model import Kinesis, Record
 from eventwire_emulator.server.decoding import describe
+from eventwire_emulator.server.viewer_data import all_shards
 
 MAX_PAGE = 200
 """Records on one page at most."""
@@ -206,17 +207,7 @@ class ViewerPages:
         return (seconds, index, int(sequence) if sequence.isdigit() else 0)
 
     def _shards(self, stream: str) -> list[Any]:
-        shards: list[Any] = []
-        token: str | None = None
-        while True:
-            if token is None:
-                page = self.kinesis.list_shards(stream, max_results=10_000)
-            else:
-                page = self.kinesis.list_shards(next_token=token, max_results=10_000)
-            shards.extend(page.shards)
-            token = page.next_token
-            if token is None:
-                return shards
+        return all_shards(self.kinesis, stream)
 
     def record(self, stream: str, shard_id: str, sequence_number: str) -> dict[str, Any] | None:
         """One record as JSON to copy, or None when that shard holds no such record.
