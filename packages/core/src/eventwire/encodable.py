@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from eventwire.errors import InvalidEventError, preview
+from eventwire.limits import is_encodable
 
 if TYPE_CHECKING:
     from eventwire.events import Event
@@ -66,11 +67,9 @@ def _walk(value: Any, path: str, depth: int) -> tuple[str, str] | None:
     if isinstance(value, float) and not math.isfinite(value):
         return path, f"{value} is not a JSON number (NaN and infinity have no JSON form)"
     if isinstance(value, str):
-        try:
-            value.encode()
-        except UnicodeEncodeError:
-            return path, f"{preview(value)} holds a lone surrogate, which UTF-8 cannot encode"
-        return None
+        if value.isascii() or is_encodable(value):
+            return None
+        return path, f"{preview(value)} holds a lone surrogate, which UTF-8 cannot encode"
     if isinstance(value, dict):
         items: Any = value.items()
     elif isinstance(value, list | tuple | set | frozenset):
