@@ -166,11 +166,15 @@ class TestAsyncKinesisBackend:
         with pytest.raises(PublisherClosedError):
             await twin.publish(Record(b"x", "k"))
 
-    def test_caller_client_has_no_twin(self, server: EmulatorServer) -> None:
-        """A caller's boto3 client cannot be copied: such a backend runs in threads."""
+    def test_caller_client_has_no_twin(
+        self, server: EmulatorServer, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A caller's boto3 client cannot be copied: such a backend runs in threads, and says so."""
         backend = _backend(server)
-        assert KinesisBackend(STREAM, client=backend.client).async_backend() is None
+        with caplog.at_level("INFO", logger="eventwire.kinesis"):
+            assert KinesisBackend(STREAM, client=backend.client).async_backend() is None
         backend.close()
+        assert "run this backend in threads" in caplog.text
 
 
 class TestAsyncProducerOnAiobotocore:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -28,6 +29,9 @@ from eventwire_kinesis.single import SingleRecord, unsendable
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
     from mypy_boto3_kinesis.type_defs import PutRecordInputTypeDef
+
+LOGGER = logging.getLogger("eventwire.kinesis")
+"""Where the backend says that it degrades (threads instead of a native async twin)."""
 
 LIST_SHARDS = "kinesis:ListShards"
 LOCALSTACK = "localstack"
@@ -272,10 +276,18 @@ class KinesisBackend(Backend):
         installed (``pip install 'eventwire-kinesis[aio]'``).
         """
         if not self._async_twin:
+            LOGGER.info(
+                "stream %r: a caller's boto3 client has no asyncio twin; async callers "
+                "run this backend in threads", self.stream,
+            )  # fmt: skip
             return None
         try:
             from eventwire_kinesis.aio import AsyncKinesisBackend
         except ImportError:
+            LOGGER.info(
+                "stream %r: aiobotocore is not installed, so async callers run this backend "
+                "in threads (pip install 'eventwire-kinesis[aio]')", self.stream,
+            )  # fmt: skip
             return None
         return AsyncKinesisBackend(self)
 
