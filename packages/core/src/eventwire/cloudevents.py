@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from eventwire.documents import UNBUILT, document_serializer
 from eventwire.encodable import find_problem, unencodable
 from eventwire.errors import (
     EventValidationError,
@@ -46,10 +47,60 @@ def encode(
         InvalidEventError: neither the event nor the caller gives a ``source``.
     """
     event_class = type(event)
+    document = event_class.__eventwire_document__
+    if document is UNBUILT:
+        document = event_class.__eventwire_document__ = document_serializer(event_class)
+    if document is not None and (source or event.source is not None):
+        try:
+            data = document.to_json(_members(event, source, extensions))
+        except ValueError:
+            pass  # the general path below names what could not be encoded
+        else:
+            _check_finite(event, data)
+            return data
+    return _encode_in_parts(event, source, extensions)
+
+
+def _members(
+    event: Event, source: str | None, extensions: Mapping[str, object] | None
+) -> dict[str, Any]:
+    """The document's members in order, for the class's ``document_serializer``."""
+    fields = event.__dict__
+    own_source = fields["source"]
+    own = fields["extensions"]
+    if own_source is None and fields["subject"] is None and not own and not extensions:
+        # The usual event, written in one go: a dict display is cheaper than item by item.
+        return {
+            "specversion": SPECVERSION, "type": type(event).type, "id": fields["id"],
+            "time": fields["time"], "datacontenttype": fields["datacontenttype"],
+            "source": source, "data": fields,
+        }  # fmt: skip
+    members: dict[str, Any] = {"specversion": SPECVERSION, "type": type(event).type}
+    members["id"] = fields["id"]
+    if own_source is not None:
+        members["source"] = own_source
+    members["time"] = fields["time"]
+    if fields["subject"] is not None:
+        members["subject"] = fields["subject"]
+    members["datacontenttype"] = fields["datacontenttype"]
+    if own_source is None:
+        members["source"] = source
+    if extensions:
+        members.update(extensions)
+    if own:
+        members.update(own)
+    members["data"] = fields
+    return members
+
+
+def _encode_in_parts(
+    event: Event, source: str | None, extensions: Mapping[str, object] | None
+) -> bytes:
+    """``encode`` for any event class: envelope and payload serialized apart, then joined."""
+    event_class = type(event)
     serializer = event.__pydantic_serializer__
     try:
-        # Two Rust-side serializations (envelope without its braces, payload) beat building
-        # the document in Python; exclude_none drops an unset subject and source.
+        # exclude_none drops an unset subject and source.
         envelope = serializer.to_json(event, include=_ENVELOPE, exclude_none=True)
         payload = serializer.to_json(event, exclude=_PAYLOAD_EXCLUDE)
         own = event.extensions
@@ -57,11 +108,7 @@ def encode(
         extensions_json = _dumps(merged).encode()[1:-1] if merged else b""
     except ValueError as exc:  # pydantic's serialization errors and UnicodeEncodeError
         raise unencodable(event, exc) from exc
-    # Events write NaN and infinity as tokens JSON lacks; two byte scans find them (a
-    # match inside a string costs one field walk that finds nothing).
-    suspect = b"NaN" in payload or b"Infinity" in payload or event_class.__eventwire_walk__
-    if suspect and find_problem(event) is not None:
-        raise unencodable(event)
+    _check_finite(event, payload)
     parts = [event_class.__eventwire_head__, envelope[1:-1]]
     if event.source is None:
         if not source:
@@ -81,6 +128,18 @@ def encode(
         parts.append(b"," + extensions_json)
     parts += b',"data":', payload, b"}"
     return b"".join(parts)
+
+
+def _check_finite(event: Event, data: bytes) -> None:
+    """Raise ``InvalidEventError`` if ``event`` holds NaN or infinity, which JSON lacks."""
+    event_class = type(event)
+    # Events write them as tokens: two byte scans find them (a match inside a string
+    # costs one field walk that finds nothing), skipped for classes that hold no floats.
+    suspect = event_class.__eventwire_walk__ or (
+        event_class.__eventwire_scan__ and (b"NaN" in data or b"Infinity" in data)
+    )
+    if suspect and find_problem(event) is not None:
+        raise unencodable(event)
 
 
 @functools.lru_cache(maxsize=64)

@@ -56,6 +56,63 @@ def has_foreign_models(event_class: type[BaseModel]) -> bool:
     return visit(event_class.__pydantic_core_schema__)
 
 
+# Schema node types whose JSON never holds a number token, or that only hold other nodes.
+# Anything else (float, any, complex, a function's own serializer...) may write NaN.
+_FINITE_NODES = frozenset({
+    "str", "int", "bool", "none", "datetime", "date", "time", "timedelta", "uuid", "bytes",
+    "decimal", "url", "multi-host-url", "list", "set", "frozenset", "tuple", "dict",
+    "nullable", "default", "function-after", "function-before", "union", "tagged-union",
+    "chain", "lax-or-strict", "json-or-python", "custom-error", "model", "model-fields",
+    "model-field", "typed-dict", "typed-dict-field", "dataclass", "dataclass-args",
+    "dataclass-field", "definitions", "definition-ref", "literal", "enum",
+})  # fmt: skip
+# Serializers that write text (or filter), never a float of their own.
+_TEXT_SERIALIZERS = frozenset({"to-string", "format", "include-exclude-dict",
+                               "include-exclude-sequence"})  # fmt: skip
+_NOT_SERIALIZED = frozenset({"function", "metadata", "serialization", "config", "expected",
+                             "members"})  # fmt: skip
+
+
+def may_write_non_finite(event_class: type[BaseModel]) -> bool:
+    """Whether JSON of ``event_class`` can hold a ``NaN`` or ``Infinity`` token.
+
+    A class made only of strings, integers, times and the like cannot, so the
+    encoder need not scan its bytes for the tokens; any node this check does
+    not know counts as "can".
+    """
+    schema: object = event_class.__pydantic_core_schema__
+    seen: set[int] = set()
+
+    def visit(node: object) -> bool:
+        if isinstance(node, list | tuple):
+            return any(visit(item) for item in node)
+        if not isinstance(node, dict) or id(node) in seen:
+            return False
+        seen.add(id(node))
+        kind = node.get("type")
+        if kind is not None and kind not in _FINITE_NODES:
+            return True
+        if kind == "literal" and any(isinstance(v, float) for v in node.get("expected", ())):
+            return True
+        if kind == "enum" and (
+            node.get("sub_type") == "float"
+            or any(isinstance(member.value, float) for member in node.get("members", ()))
+        ):
+            return True
+        serialization = node.get("serialization")
+        if isinstance(serialization, dict) and serialization.get("type") not in _TEXT_SERIALIZERS:
+            return True
+        # Nodes and the mappings that hold them (fields by name); validator functions,
+        # config and metadata play no part in serialization.
+        return any(
+            visit(value)
+            for key, value in node.items()
+            if key not in _NOT_SERIALIZED and isinstance(value, dict | list | tuple)
+        )
+
+    return not isinstance(schema, dict) or visit(schema)
+
+
 def find_problem(event: Event) -> tuple[str, str] | None:
     """The first field path holding a value JSON cannot carry, and why; None if there is none."""
     return _walk(event.model_dump(), "", 0)

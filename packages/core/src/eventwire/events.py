@@ -11,11 +11,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from eventwire.cloudevents import document_head
-from eventwire.encodable import has_foreign_models
+from eventwire.documents import UNBUILT
+from eventwire.encodable import has_foreign_models, may_write_non_finite
 from eventwire.errors import EventDefinitionError
 from eventwire.keys import key_getter
 
 if TYPE_CHECKING:
+    from pydantic_core import SchemaSerializer
+
     from eventwire.registry import EventRegistry
 
 KeySource = str | Callable[[Any], object]
@@ -102,6 +105,8 @@ class Event(BaseModel):
     __eventwire_partition_key__: ClassVar[Callable[[Any], object]]
     __eventwire_hash_key__: ClassVar[Callable[[Any], object] | None]
     __eventwire_walk__: ClassVar[bool] = False
+    __eventwire_scan__: ClassVar[bool] = True
+    __eventwire_document__: ClassVar[SchemaSerializer | None] = UNBUILT
     __eventwire_registry__: ClassVar[EventRegistry | None]
     partition_key_source: ClassVar[KeySource | None] = None
     explicit_hash_key_source: ClassVar[KeySource | None] = None
@@ -137,6 +142,8 @@ class Event(BaseModel):
         cls.version = version
         cls.type = f"{cls.base_type}.v{version}"
         cls.__eventwire_head__ = document_head(cls.type)
+        # Built on first encode, once pydantic has finished the class (each class its own).
+        cls.__eventwire_document__ = UNBUILT
         cls.abstract = abstract
         if ordered is not None:
             cls.ordered = bool(ordered)
@@ -168,6 +175,7 @@ class Event(BaseModel):
         hk_source = cls.explicit_hash_key_source
         cls.__eventwire_hash_key__ = None if hk_source is None else key_getter(hk_source)
         cls.__eventwire_walk__ = has_foreign_models(cls)
+        cls.__eventwire_scan__ = may_write_non_finite(cls)
         if cls.abstract:
             return
         registry = cls.__dict__.get("__eventwire_registry__", _INHERIT)
