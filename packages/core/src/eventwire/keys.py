@@ -73,12 +73,6 @@ def check_hash_key(event_type: str, value: object) -> str:
     return str(number)
 
 
-def partition_key_for(event: Event) -> str:
-    """The partition key the event's class declares for it (default: the event id)."""
-    event_class = type(event)
-    return check_partition_key(event_class.type, event_class.__eventwire_partition_key__(event))
-
-
 def explicit_hash_key_for(event: Event) -> str | None:
     """The explicit hash key the event's class declares for it, if any."""
     getter = type(event).__eventwire_hash_key__

@@ -24,19 +24,19 @@ if TYPE_CHECKING:
 
 
 class ActiveHooks(NamedTuple):
-    """Which publishing hooks have implementations right now, and the record serializer."""
+    """Which publishing hooks have implementations right now, and the record serializer.
+
+    ``any`` says whether any of the four publishing hooks is implemented; it is
+    a field, not a property, as ``prepare`` asks it once per event.
+    """
 
     before_publish: bool
     before_send: bool
     after_publish: bool
     publish_failed: bool
+    any: bool
     extensions: Mapping[str, str] | None = None
     serializer: Callable[[Record], Record] | None = None
-
-    @property
-    def any(self) -> bool:
-        """Whether any publishing hook is implemented."""
-        return self.before_publish or self.before_send or self.after_publish or self.publish_failed
 
 
 class PreparedBatch(NamedTuple):
@@ -82,14 +82,19 @@ class EventPreparer:
         if hooks.eventwire_event_extensions.get_hookimpls():
             extensions = self._extensions()
         make_serializer = hooks.eventwire_make_serializer
+        before_publish = bool(hooks.eventwire_before_publish.get_hookimpls())
+        before_send = bool(hooks.eventwire_before_send.get_hookimpls())
+        after_publish = bool(hooks.eventwire_after_publish.get_hookimpls())
+        publish_failed = bool(hooks.eventwire_publish_failed.get_hookimpls())
         return ActiveHooks(
-            before_publish=bool(hooks.eventwire_before_publish.get_hookimpls()),
-            before_send=bool(hooks.eventwire_before_send.get_hookimpls()),
-            after_publish=bool(hooks.eventwire_after_publish.get_hookimpls()),
-            publish_failed=bool(hooks.eventwire_publish_failed.get_hookimpls()),
+            before_publish=before_publish,
+            before_send=before_send,
+            after_publish=after_publish,
+            publish_failed=publish_failed,
             extensions=extensions,
             # Calling a hook nobody implements costs ten times asking whether anyone does.
             serializer=make_serializer() if make_serializer.get_hookimpls() else None,
+            any=before_publish or before_send or after_publish or publish_failed,
         )
 
     def _extensions(self) -> dict[str, str] | None:
