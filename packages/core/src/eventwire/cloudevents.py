@@ -51,31 +51,40 @@ def encode(
     if document is UNBUILT:
         document = event_class.__eventwire_document__ = document_serializer(event_class)
     if document is not None and (source or event.source is not None):
+        fields = event.__dict__
+        if (
+            fields["source"] is None
+            and fields["subject"] is None
+            and not (extensions or fields["extensions"])
+        ):
+            # The usual event, its members in one dict display (cheaper than item by item).
+            members = {
+                "specversion": SPECVERSION, "type": event_class.type, "id": fields["id"],
+                "time": fields["time"], "datacontenttype": fields["datacontenttype"],
+                "source": source, "data": fields,
+            }  # fmt: skip
+        else:
+            members = _members(fields, event_class.type, source, extensions)
         try:
-            data = document.to_json(_members(event, source, extensions))
+            data = document.to_json(members)
         except ValueError:
             pass  # the general path below names what could not be encoded
         else:
-            _check_finite(event, data)
+            if event_class.__eventwire_floats__:
+                _check_finite(event, data)
             return data
     return _encode_in_parts(event, source, extensions)
 
 
 def _members(
-    event: Event, source: str | None, extensions: Mapping[str, object] | None
+    fields: dict[str, Any],
+    event_type: str,
+    source: str | None,
+    extensions: Mapping[str, object] | None,
 ) -> dict[str, Any]:
-    """The document's members in order, for the class's ``document_serializer``."""
-    fields = event.__dict__
+    """The document's members in order, from the event's ``__dict__``, for ``document``."""
     own_source = fields["source"]
-    own = fields["extensions"]
-    if own_source is None and fields["subject"] is None and not own and not extensions:
-        # The usual event, written in one go: a dict display is cheaper than item by item.
-        return {
-            "specversion": SPECVERSION, "type": type(event).type, "id": fields["id"],
-            "time": fields["time"], "datacontenttype": fields["datacontenttype"],
-            "source": source, "data": fields,
-        }  # fmt: skip
-    members: dict[str, Any] = {"specversion": SPECVERSION, "type": type(event).type}
+    members: dict[str, Any] = {"specversion": SPECVERSION, "type": event_type}
     members["id"] = fields["id"]
     if own_source is not None:
         members["source"] = own_source
@@ -87,8 +96,8 @@ def _members(
         members["source"] = source
     if extensions:
         members.update(extensions)
-    if own:
-        members.update(own)
+    if fields["extensions"]:
+        members.update(fields["extensions"])
     members["data"] = fields
     return members
 
@@ -108,7 +117,8 @@ def _encode_in_parts(
         extensions_json = _dumps(merged).encode()[1:-1] if merged else b""
     except ValueError as exc:  # pydantic's serialization errors and UnicodeEncodeError
         raise unencodable(event, exc) from exc
-    _check_finite(event, payload)
+    if event_class.__eventwire_floats__:
+        _check_finite(event, payload)
     parts = [event_class.__eventwire_head__, envelope[1:-1]]
     if event.source is None:
         if not source:
@@ -131,13 +141,13 @@ def _encode_in_parts(
 
 
 def _check_finite(event: Event, data: bytes) -> None:
-    """Raise ``InvalidEventError`` if ``event`` holds NaN or infinity, which JSON lacks."""
-    event_class = type(event)
+    """Raise ``InvalidEventError`` if ``event`` holds NaN or infinity, which JSON lacks.
+
+    Only for classes that can write a float (``may_write_non_finite``).
+    """
     # Events write them as tokens: two byte scans find them (a match inside a string
-    # costs one field walk that finds nothing), skipped for classes that hold no floats.
-    suspect = event_class.__eventwire_walk__ or (
-        event_class.__eventwire_scan__ and (b"NaN" in data or b"Infinity" in data)
-    )
+    # costs one field walk that finds nothing); nested models of other kinds write null.
+    suspect = type(event).__eventwire_walk__ or b"NaN" in data or b"Infinity" in data
     if suspect and find_problem(event) is not None:
         raise unencodable(event)
 

@@ -105,7 +105,7 @@ class Event(BaseModel):
     __eventwire_partition_key__: ClassVar[Callable[[Any], object]]
     __eventwire_hash_key__: ClassVar[Callable[[Any], object] | None]
     __eventwire_walk__: ClassVar[bool] = False
-    __eventwire_scan__: ClassVar[bool] = True
+    __eventwire_floats__: ClassVar[bool] = True
     __eventwire_document__: ClassVar[SchemaSerializer | None] = UNBUILT
     __eventwire_registry__: ClassVar[EventRegistry | None]
     partition_key_source: ClassVar[KeySource | None] = None
@@ -175,7 +175,7 @@ class Event(BaseModel):
         hk_source = cls.explicit_hash_key_source
         cls.__eventwire_hash_key__ = None if hk_source is None else key_getter(hk_source)
         cls.__eventwire_walk__ = has_foreign_models(cls)
-        cls.__eventwire_scan__ = may_write_non_finite(cls)
+        cls.__eventwire_floats__ = may_write_non_finite(cls)
         if cls.abstract:
             return
         registry = cls.__dict__.get("__eventwire_registry__", _INHERIT)

@@ -60,9 +60,20 @@ def local_problem(record: Record) -> str | None:
     10 MiB); a stream's own maximum record size is left to the service, or to
     the caller's ``max_record_size``.
     """
-    if not isinstance(record.data, bytes):
-        return f"data must be bytes, not {type(record.data).__name__}"
+    data = record.data
     key = record.partition_key
+    # The usual record (bytes, a short ASCII key, no explicit hash key) in one test.
+    if (
+        type(data) is bytes
+        and type(key) is str
+        and 0 < len(key) <= MAX_PARTITION_KEY_LENGTH
+        and key.isascii()
+        and record.explicit_hash_key is None
+        and len(data) + len(key) <= MAX_RECORD_SIZE_LIMIT
+    ):
+        return None
+    if not isinstance(data, bytes):
+        return f"data must be bytes, not {type(data).__name__}"
     if not isinstance(key, str) or not 1 <= len(key) <= MAX_PARTITION_KEY_LENGTH:
         return f"partition key {preview(key)} must be 1 to {MAX_PARTITION_KEY_LENGTH} characters"
     if not key.isascii() and not is_encodable(key):
@@ -100,7 +111,10 @@ def split_requests(
     chunk: list[int] = []
     size = 0
     for position in range(len(records)) if positions is None else positions:
-        weight = record_weight(records[position])
+        record = records[position]
+        key = record.partition_key
+        # record_weight, inlined: this loop runs once per record of every batch.
+        weight = len(record.data) + (len(key) if key.isascii() else len(key.encode()))
         if chunk and (len(chunk) >= max_records or size + weight > max_bytes):
             yield chunk
             chunk, size = [], 0

@@ -175,9 +175,23 @@ class EventPreparer:
         records: list[Record] = []
         positions: list[int] = []
         active = self.active()
+        # Without hooks or a serializer, prepare comes down to record_for: called here
+        # directly, as this loop runs once per event of every batch.
+        direct = not active.any and active.serializer is None
+        limit, source, extensions = (
+            self.settings.max_record_size,
+            self.settings.source,
+            active.extensions,
+        )
         for position, event in enumerate(items):
             try:
-                prepared, record = self.prepare(event, active)
+                if direct and isinstance(event, Event):
+                    prepared = event
+                    record = record_for(
+                        event, max_record_size=limit, source=source, extensions=extensions
+                    )
+                else:
+                    prepared, record = self.prepare(event, active)
             except EventwireError as exc:
                 results[position] = self.failed(event if isinstance(event, Event) else None, exc)
             else:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 from eventwire.cloudevents import encode
 from eventwire.errors import RecordTooLargeError
 from eventwire.keys import check_partition_key, explicit_hash_key_for
-from eventwire.limits import DEFAULT_MAX_RECORD_SIZE
+from eventwire.limits import DEFAULT_MAX_RECORD_SIZE, MAX_PARTITION_KEY_LENGTH
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -139,7 +139,10 @@ def record_for(
         InvalidEventError: neither the event nor ``source`` gives a source.
     """
     event_class = type(event)
-    key = check_partition_key(event_class.type, event_class.__eventwire_partition_key__(event))
+    key = event_class.__eventwire_partition_key__(event)
+    # check_partition_key's first test, inlined for the usual key (short ASCII text).
+    if not (type(key) is str and 0 < len(key) <= MAX_PARTITION_KEY_LENGTH and key.isascii()):
+        key = check_partition_key(event_class.type, key)
     data = encode(event, source=source, extensions=extensions)
     # A UTF-8 character takes at most 4 bytes: only encode the key when that bound is too big.
     if len(data) + 4 * len(key) > max_record_size:

@@ -28,7 +28,7 @@ from eventwire import (
     PublishResult,
     StreamNotFoundError,
 )
-from eventwire.backends import Record, failure_from, split_requests
+from eventwire.backends import Record, failure_from, local_problem, split_requests
 from eventwire_kinesis.errors import (
     BOTO_ERRORS,
     RETRYABLE_CODES,
@@ -37,7 +37,7 @@ from eventwire_kinesis.errors import (
     is_retryable,
     translate,
 )
-from eventwire_kinesis.single import unsendable
+from eventwire_kinesis.single import invalid_record
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
@@ -112,11 +112,11 @@ class BatchRun:
         """Fail the records no stream could take; the positions left to send."""
         pending: list[int] = []
         for position, record in enumerate(self.records):
-            invalid = unsendable(record, self.target)
-            if invalid is None:
+            problem = local_problem(record)
+            if problem is None:
                 pending.append(position)
             else:
-                self.fail(position, invalid)
+                self.fail(position, invalid_record(record, problem, self.target))
         return pending
 
     def finished(self) -> list[PublishResult]:
@@ -171,9 +171,15 @@ class BatchRun:
         self.requests += 1
         records = self.records
         attempts = self.attempts
+        entries: list[PutRecordsRequestEntryTypeDef] = []
         for position in chunk:
             attempts[position] += 1
-        return {"Records": [entry(records[position]) for position in chunk], **self.stream_params}
+            record = records[position]
+            if record.explicit_hash_key is None:  # entry(), inlined for the usual record
+                entries.append({"Data": record.data, "PartitionKey": record.partition_key})
+            else:
+                entries.append(entry(record))
+        return {"Records": entries, **self.stream_params}
 
     def answered(self, chunk: list[int], response: Mapping[str, Any]) -> list[int]:
         """Settle the entries of a PutRecords answer; return the positions to retry."""
@@ -182,20 +188,26 @@ class BatchRun:
         retry: list[int] = []
         backend, stream = self.target.backend, self.target.stream
         ambiguous = self.ambiguous
+        results = self.results
         for position, result in zip(chunk, response["Records"], strict=True):
             code = result.get("ErrorCode")
             record = records[position]
             if code is None:
                 sequence_number = result["SequenceNumber"]
-                self.results[position] = PublishReceipt(
-                    record.event_id,
-                    backend,
-                    stream,
-                    result["ShardId"],
-                    sequence_number,
-                    attempts[position],
-                    position in ambiguous,
+                # One receipt per record: tuple.__new__ skips the named tuple's Python __new__.
+                receipt: PublishReceipt = tuple.__new__(
+                    PublishReceipt,
+                    (
+                        record.event_id,
+                        backend,
+                        stream,
+                        result["ShardId"],
+                        sequence_number,
+                        attempts[position],
+                        position in ambiguous,
+                    ),
                 )
+                results[position] = receipt
                 if record.ordered:
                     self.chain.record(record.partition_key, sequence_number)
                 continue

@@ -71,6 +71,11 @@ def unsendable(record: Record, target: Target) -> InvalidRecordError | None:
     problem = local_problem(record)
     if problem is None:
         return None
+    return invalid_record(record, problem, target)
+
+
+def invalid_record(record: Record, problem: str, target: Target) -> InvalidRecordError:
+    """The error for ``record``, which no stream can take because of ``problem``."""
     return InvalidRecordError(
         f"record of event {record.event_id!r} cannot be sent: {problem}",
         backend=target.backend,
