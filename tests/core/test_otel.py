@@ -12,11 +12,11 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 import eventwire.otel
 import eventwire.tracing
-from eventwire import InvalidEventError, Publisher, ThrottledError
-from eventwire.backends import make_plugin_manager
+from eventwire import InvalidEventError, Producer, ProducerSettings, Publisher, ThrottledError
+from eventwire.backends import encode, make_plugin_manager
 from eventwire.otel import OtelPlugin
 from eventwire.testing import RecordingBackend
-from eventwire.tracing import extract, link, trace_context
+from eventwire.tracing import document_trace_context, extract, link, trace_context
 from tests.core.sample_events import PersonCreated
 
 
@@ -182,8 +182,8 @@ class TestTraceContext:
             "kpl_views",
             "plugin",
         ] == eventwire.otel.__all__
-        assert ["TRACEPARENT", "TRACESTATE", "TraceContext", "extract", "link",
-                "trace_context"] == eventwire.tracing.__all__  # fmt: skip
+        assert ["TRACEPARENT", "TRACESTATE", "TraceContext", "document_trace_context",
+                "extract", "link", "trace_context"] == eventwire.tracing.__all__  # fmt: skip
 
 
 class TestEventExtensionsHook:
@@ -205,3 +205,65 @@ class TestEventExtensionsHook:
             with pytest.raises(ConfigurationError, match="Trace-Parent"):
                 publisher.publish_many([PersonCreated(person_id=2, name="b")])
         assert [] == backend.records
+
+
+class TestProducerRequestLinks:
+    """A producer's PutRecords span links to the spans that published the events it carries."""
+
+    @pytest.mark.parametrize("aggregate", [False, True])
+    def test_links_to_each_publishing_span(
+        self, provider: TracerProvider, exporter: InMemorySpanExporter, aggregate: bool
+    ) -> None:
+        plugin = OtelPlugin(tracer_provider=provider, metrics=False)
+        producer = Producer(
+            RecordingBackend("people"), source="test",
+            plugin_manager=make_plugin_manager([plugin], load_entry_points=False),
+            background=False, settings=ProducerSettings(aggregate=aggregate),
+        )  # fmt: skip
+        tracer = provider.get_tracer("test")
+        contexts = []
+        for name in ("first", "second"):
+            with tracer.start_as_current_span(name) as span:
+                contexts.append(span.get_span_context())
+                for n in range(3):
+                    producer.publish(PersonCreated(person_id=n, name=name))
+        assert producer.flush()
+        producer.close()
+        requests = _named(exporter.get_finished_spans(), "PutRecords people")
+        links = [link for request in requests for link in request.links]
+        linked = {(link.context.trace_id, link.context.span_id) for link in links}
+        assert {(c.trace_id, c.span_id) for c in contexts} == linked
+        assert all(link.context.is_remote for link in links)
+        for request in requests:  # one link per publishing span, however many events it sent
+            assert len(request.links) == len({link.context.span_id for link in request.links})
+
+    def test_publisher_requests_carry_no_links(
+        self, publisher: Publisher, exporter: InMemorySpanExporter
+    ) -> None:
+        """A publisher's request is the child of its publish_many span, which its events carry."""
+        publisher.publish_many([PersonCreated(person_id=1, name="a")])
+        (request,) = _named(exporter.get_finished_spans(), "PutRecords people")
+        assert () == tuple(request.links)
+
+
+class TestDocumentTraceContext:
+    """The trace context is read from a record's bytes, before its data only."""
+
+    def test_reads_traceparent_and_tracestate(self) -> None:
+        parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        event = PersonCreated(
+            person_id=1, name="\u00e9", subject="\u00fc",
+            extensions={"traceparent": parent, "tracestate": 'k=v"\\x'},
+        )  # fmt: skip
+        found = document_trace_context(encode(event, source="s"))
+        assert found is not None
+        assert (parent, 'k=v"\\x', True) == (found.traceparent, found.tracestate, found.sampled)
+
+    def test_a_payload_field_is_not_a_context(self) -> None:
+        parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        event = PersonCreated(person_id=1, name=f'"traceparent":"{parent}"')
+        assert document_trace_context(encode(event, source="s")) is None
+
+    @pytest.mark.parametrize("data", [b"", b"not json", b'{"traceparent":"00-1-2-01"}'])
+    def test_other_bytes_give_none(self, data: bytes) -> None:
+        assert document_trace_context(data) is None

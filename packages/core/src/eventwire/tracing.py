@@ -8,6 +8,7 @@ eventwire; ``extract`` and ``link`` need the ``otel`` extra (opentelemetry-api).
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -20,7 +21,15 @@ if TYPE_CHECKING:
 
     from eventwire.events import Event
 
-__all__ = ["TRACEPARENT", "TRACESTATE", "TraceContext", "extract", "link", "trace_context"]
+__all__ = [
+    "TRACEPARENT",
+    "TRACESTATE",
+    "TraceContext",
+    "document_trace_context",
+    "extract",
+    "link",
+    "trace_context",
+]
 
 TRACEPARENT = "traceparent"
 """The extension attribute holding the W3C ``traceparent`` header value."""
@@ -30,6 +39,7 @@ TRACESTATE = "tracestate"
 
 # W3C Trace Context, version 00: version-traceid-parentid-flags, lowercase hex, ids not all zero.
 _TRACEPARENT = re.compile(r"^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+_decoder = json.JSONDecoder()
 
 
 class TraceContext(NamedTuple):
@@ -48,24 +58,52 @@ def trace_context(event: Event) -> TraceContext | None:
     A malformed ``traceparent`` (wrong shape, version ``ff``, all-zero ids) counts
     as none, as the W3C specification tells receivers to do.
     """
-    value = event.extensions.get(TRACEPARENT)
-    if not isinstance(value, str):
+    state = event.extensions.get(TRACESTATE)
+    return _parsed(event.extensions.get(TRACEPARENT), state if isinstance(state, str) else None)
+
+
+def document_trace_context(data: bytes) -> TraceContext | None:
+    """The valid W3C trace context in a structured CloudEvents document, read from its bytes.
+
+    Only the attributes before ``data`` are read, without decoding the event:
+    ``"traceparent":"`` cannot occur inside a JSON string (its quotes would be
+    escaped), and the context attributes hold no objects, so a match is the
+    top-level attribute. Anything else (not eventwire's JSON, no context) is None.
+    """
+    end = data.find(b',"data":')
+    if end < 0:
         return None
-    match = _TRACEPARENT.match(value)
+    head = data[:end]
+    start = head.find(b'"traceparent":"')
+    if start < 0:
+        return None
+    start += len(b'"traceparent":"')
+    value = head[start : head.find(b'"', start)]
+    if not value.isascii():
+        return None
+    state = None
+    at = head.find(b'"tracestate":')
+    if at >= 0:
+        # tracestate may hold escaped characters: let the JSON decoder read the string.
+        try:
+            found, _ = _decoder.raw_decode(head[at + len(b'"tracestate":') :].decode())
+        except (UnicodeDecodeError, ValueError):
+            found = None
+        state = found if isinstance(found, str) else None
+    return _parsed(value.decode(), state)
+
+
+def _parsed(traceparent: object, tracestate: str | None) -> TraceContext | None:
+    if not isinstance(traceparent, str):
+        return None
+    match = _TRACEPARENT.match(traceparent)
     if match is None:
         return None
     version, trace_hex, span_hex, flags = match.groups()
     trace_id, span_id = int(trace_hex, 16), int(span_hex, 16)
     if version == "ff" or trace_id == 0 or span_id == 0:
         return None
-    state = event.extensions.get(TRACESTATE)
-    return TraceContext(
-        value,
-        state if isinstance(state, str) else None,
-        trace_id,
-        span_id,
-        bool(int(flags, 16) & 1),
-    )
+    return TraceContext(traceparent, tracestate, trace_id, span_id, bool(int(flags, 16) & 1))
 
 
 def extract(event: Event) -> Context:

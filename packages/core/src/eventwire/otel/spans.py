@@ -3,7 +3,8 @@
 Attributes follow the OpenTelemetry messaging semantic conventions (system,
 destination, operation, message id, batch size, partition id for the shard,
 ``error.type`` for the AWS error code); the sequence number has no convention
-and goes under ``aws.kinesis.sequence_number``.
+and goes under ``aws.kinesis.sequence_number``. A producer's PutRecords span
+links to the spans whose context its events carry.
 """
 
 from __future__ import annotations
@@ -13,16 +14,24 @@ from typing import TYPE_CHECKING
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags, TraceState
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from eventwire.aggregation import deaggregate
 from eventwire.records import PublishReceipt
+from eventwire.tracing import document_trace_context
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from eventwire.calls import Call
+    from eventwire.records import Record
 
 SYSTEM = "aws_kinesis"
 """``messaging.system``: the conventions list no Kinesis value, so the AWS naming pattern."""
+
+MAX_LINKS = 128
+"""Links a producer's PutRecords span carries at most (the SDK's default span limit)."""
 
 _KEY = "eventwire.otel.span"
 _propagator = TraceContextTextMapPropagator()
@@ -52,9 +61,13 @@ class Spans:
             attributes["messaging.batch.message_count"] = len(call.records)
         if call.shard_id is not None:
             attributes["messaging.destination.partition.id"] = call.shard_id
+        # A producer sends on its own thread or task, under none of the spans that published
+        # the events: its request links to them, as the messaging conventions ask of batches.
+        links = event_links(call.records) if call.producer else None
         span = self._tracer.start_span(
-            f"{operation} {call.stream}", kind=SpanKind.PRODUCER, attributes=attributes
-        )
+            f"{operation} {call.stream}", kind=SpanKind.PRODUCER, attributes=attributes,
+            links=links,
+        )  # fmt: skip
         context = trace.set_span_in_context(span)
         token = otel_context.attach(context)
         carrier_token = None
@@ -89,6 +102,31 @@ class Spans:
             carrier = {}
             _propagator.inject(carrier)
         return carrier or None
+
+
+def event_links(records: Sequence[Record]) -> list[trace.Link]:
+    """One link per distinct span context the records' events carry (KPL aggregates opened).
+
+    At most ``MAX_LINKS``: the SDK keeps no more than its span limit anyway (128 by default).
+    """
+    links: list[trace.Link] = []
+    seen: set[tuple[int, int]] = set()
+    for record in records:
+        for user in deaggregate(record.data):
+            found = document_trace_context(user.data)
+            if found is None or (found.trace_id, found.span_id) in seen:
+                continue
+            seen.add((found.trace_id, found.span_id))
+            state = TraceState.from_header([found.tracestate]) if found.tracestate else None
+            context = SpanContext(
+                found.trace_id, found.span_id, is_remote=True,
+                trace_flags=TraceFlags(TraceFlags.SAMPLED if found.sampled else TraceFlags.DEFAULT),
+                trace_state=state,
+            )  # fmt: skip
+            links.append(trace.Link(context))
+            if len(links) == MAX_LINKS:
+                return links
+    return links
 
 
 def _describe(span: trace.Span, call: Call) -> None:
