@@ -19,6 +19,7 @@ from eventwire import (
     Producer,
     ProducerSettings,
     Publisher,
+    PublishFailure,
     PublishReceipt,
 )
 from eventwire.backends import make_plugin_manager
@@ -194,6 +195,34 @@ class TestKplMetrics:
         assert stats.retried_records == _total(points, "RetriesPerRecord")
         assert stats.sent_records == _total(points, "UserRecordsPut") == 300
 
+    def test_retries_per_record_counts_records_given_up(
+        self, meter_provider: MeterProvider, reader: InMemoryMetricReader
+    ) -> None:
+        """RetriesPerRecord also counts records that can no longer be retried.
+
+        KPL: "Data is emitted at the moment a user record finishes (when it either
+        succeeds or can no longer be retried)" (developer guide, Monitor the KPL with
+        Amazon CloudWatch, List of metrics).
+        """
+        kinesis = _kinesis()
+        kinesis.faults.fail_entries("ProvisionedThroughputExceededException", every=1, times=10_000)
+        plugin = OtelPlugin(meter_provider=meter_provider, traces=False)
+        producer = Producer(
+            EmulatorBackend(kinesis, stream=STREAM), source="shop",
+            plugin_manager=make_plugin_manager([plugin], load_entry_points=False),
+            clock=kinesis.clock, background=False, settings=ProducerSettings(record_ttl=5.0),
+        )  # fmt: skip
+        futures = [producer.publish(Paid(order=f"o{n}")) for n in range(6)]
+        assert producer.flush(timeout=20.0)
+        producer.close()
+        failures = [future.result() for future in futures]
+        assert all(isinstance(failure, PublishFailure) for failure in failures)
+        assert all(failure.attempts > 1 for failure in failures)
+        points = _points(reader)
+        assert len(failures) == producer.stats.failed_records == _count(points, "RetriesPerRecord")
+        retries = sum(failure.attempts - 1 for failure in failures)
+        assert retries == _total(points, "RetriesPerRecord")
+
     def test_every_kpl_metric_is_recorded(
         self, meter_provider: MeterProvider, reader: InMemoryMetricReader
     ) -> None:
@@ -217,3 +246,5 @@ class TestKplMetrics:
         points = _points(reader)
         assert sorted(KPL_METRICS) == sorted(points)
         assert producer.stats.failed_records == _total(points, "UserRecordExpired") > 0
+        finished = producer.stats.sent_records + producer.stats.failed_records
+        assert finished == _count(points, "RetriesPerRecord")

@@ -201,7 +201,9 @@ def eventwire_producer_retried(stream: str, records: int, nbytes: int, code: str
 
 
 @hookspec
-def eventwire_producer_failed(stream: str, records: int, nbytes: int, code: str | None) -> None:
+def eventwire_producer_failed(
+    stream: str, records: int, nbytes: int, code: str | None, retries: Sequence[int]
+) -> None:
     """Observe user records that will not be delivered (their futures hold failures).
 
     Args:
@@ -210,6 +212,8 @@ def eventwire_producer_failed(stream: str, records: int, nbytes: int, code: str 
         nbytes: their bytes.
         code: the error code (the service's, or ``"Timeout"`` for records past their
             deadline or cut off by ``close``), or None.
+        retries: for each of those records, the sends after its first (0 when it was
+            sent once or never).
     """
 
 

@@ -5,8 +5,9 @@ with Amazon CloudWatch" (Kinesis Data Streams developer guide, List of metrics);
 attributes use KPL's dimension names ``StreamName``, ``ShardId`` and
 ``ErrorCode`` so dashboards built on KPL metrics carry over. Only producers'
 requests count (``Producer`` and ``AsyncProducer``), as only a producer
-buffers. ``RetriesPerRecord`` is recorded for each delivered user record (a
-record that fails for good is counted by ``ErrorsByCode``, not here).
+buffers. ``RetriesPerRecord`` is recorded, as KPL defines it, "at the moment a
+user record finishes (when it either succeeds or can no longer be retried)":
+for each delivered user record and for each one the producer gave up on.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from eventwire.errors import ConfigurationError
 from eventwire.records import PublishReceipt
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from opentelemetry.metrics import Counter, Histogram, Meter, UpDownCounter
     from opentelemetry.sdk.metrics.view import View
@@ -112,6 +113,12 @@ class KplMetrics:
         self.pending.add(-records, {"StreamName": stream})
         if failed and code == EXPIRED_CODE:
             self.expired.add(records, {"StreamName": stream})
+
+    def gave_up(self, stream: str, retries: Sequence[int]) -> None:
+        """User records a producer will not retry again finished after ``retries`` each."""
+        attributes = {"StreamName": stream}
+        for count in retries:
+            self.retries.record(count, attributes)
 
     def request(self, call: Call) -> None:
         """A producer's PutRecords request ended."""

@@ -108,9 +108,10 @@ class OtelPlugin:
 
     @hookimpl
     def eventwire_producer_failed(
-        self, stream: str, records: int, nbytes: int, code: str | None
+        self, stream: str, records: int, nbytes: int, code: str | None, retries: Sequence[int]
     ) -> None:
-        """Count user records a producer gave up on, expired ones apart."""
+        """Count user records a producer gave up on, expired ones apart, and their retries."""
         kpl = self.kpl
         if kpl is not None:
             kpl.settled(stream, records, code, failed=True)
+            kpl.gave_up(stream, retries)

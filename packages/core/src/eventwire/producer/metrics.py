@@ -58,18 +58,20 @@ class Metrics:
             return
         latencies: list[float] = []
         sent_bytes = 0
-        failures: dict[str | None, list[int]] = {}
+        # Per error code: bytes, and the retries of each record (sends after its first).
+        failures: dict[str | None, tuple[list[int], list[int]]] = {}
         for item, result in resolved:
             if isinstance(result, PublishReceipt):
                 latencies.append(now - item.published_at)
                 sent_bytes += item.size
             else:
-                counts = failures.setdefault(result.code, [0, 0])
-                counts[0] += 1
-                counts[1] += item.size
+                nbytes, retries = failures.setdefault(result.code, ([0], []))
+                nbytes[0] += item.size
+                retries.append(max(item.attempts - 1, 0))
         if want_sent and latencies:
             sent(stream=self._stream, records=len(latencies), nbytes=sent_bytes,
                  latencies=latencies)  # fmt: skip
         if want_failed:
-            for code, (records, nbytes) in failures.items():
-                failed(stream=self._stream, records=records, nbytes=nbytes, code=code)
+            for code, (nbytes, retries) in failures.items():
+                failed(stream=self._stream, records=len(retries), nbytes=nbytes[0], code=code,
+                       retries=retries)  # fmt: skip
