@@ -16,7 +16,7 @@ from eventwire.producer.items import Batch
 from eventwire.records import PublishFailure, PublishResult
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
     from types import TracebackType
 
     import pluggy
@@ -116,6 +116,9 @@ class Producer:
         self._engine = self._core.engine
         self._clock = self._core.clock
         self._spooled: SpooledDelivery | None = None
+        # Told of every settled request's records at once: the spool settles a
+        # request's worth under one lock instead of a done-callback per future.
+        self._on_resolved: Callable[[Resolved], None] | None = None
         lock = threading.RLock()
         # Publishers, flush and the leading sender wait on _cond; the other idle
         # senders on _followers, so a change wakes one sender, not all of them.
@@ -144,6 +147,8 @@ class Producer:
             self._spooled = SpooledDelivery(
                 spooled, self._enqueue_many, self._new_future, self._core.settings
             )
+            self._on_resolved = self._spooled.resolved
+            self._spooled.start()
 
     @property
     def core(self) -> ProducerCore:
@@ -227,19 +232,23 @@ class Producer:
         return ProducerFuture(self._settled)
 
     def _enqueue_many(
-        self, items: Sequence[tuple[Record, Event | None, Future[PublishResult]]]
+        self, items: Sequence[tuple[int, Record, Event | None, Future[PublishResult]]]
     ) -> None:
-        """Queue records that fit (the spool feeder stays within the buffer) under one lock.
+        """Queue spooled records (the feeder stays within the buffer) under one lock.
 
-        Each future must come from ``_new_future``.
+        Each item is the record's spool number (its ``tag``), the record, its
+        event and a future from ``_new_future``; their outcomes reach
+        ``on_resolved``.
         """
         engine, core = self._engine, self._core
         nbytes = 0
         with self._cond:
             self._check_open()
-            for record, event, future in items:
+            for tag, record, event, future in items:
                 size = record.size
-                engine.add(core.pending(record, future, event, size))
+                item = core.pending(record, future, event, size)
+                item.tag = tag
+                engine.add(item)
                 nbytes += size
             self._cond.notify_all()
         core.metrics.queued(len(items), nbytes)
@@ -378,6 +387,8 @@ class Producer:
         A future the caller cancelled takes no result; the outcome is still counted.
         """
         resolve_all(self._settled, [(item.future, result) for item, result in resolved])
+        if self._on_resolved is not None:
+            self._on_resolved(resolved)
 
     def _step(self, force: bool) -> tuple[Job, Resolved]:
         """Without a background thread: the next thing to do (lock held)."""
