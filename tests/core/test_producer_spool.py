@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
@@ -18,12 +19,13 @@ from eventwire import (
     ThrottledError,
     hookimpl,
 )
-from eventwire.backends import PublishFailure, PublishReceipt, Record
+from eventwire.backends import PublishFailure, PublishReceipt, PublishResult, Record
 from eventwire.spool import Spool, SpoolSettings
 from eventwire.testing import RecordingBackend
 from tests.core.sample_events import PersonCreated
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
 FAST = ProducerSettings(linger=0.001, pace=False, retry_base=0.001, retry_cap=0.005)
@@ -106,6 +108,26 @@ class TestDelivery:
         with Producer(RecordingBackend(), spool=tmp_path, settings=FAST) as producer:
             result = producer.publish("not an event").result(1)  # type: ignore[arg-type]
             assert isinstance(result, PublishFailure)
+        with Spool(tmp_path) as spool:
+            assert 0 == spool.counts().records
+
+    def test_a_cancelled_future_still_leaves_the_spool_once_delivered(self, tmp_path: Path) -> None:
+        # The caller gave up on its future, not on the record: it is durable and
+        # goes out, and its receipt must still take it off the spool.
+        gate = threading.Event()
+
+        class Gated(RecordingBackend):
+            def publish_many(self, records: Sequence[Record]) -> list[PublishResult]:
+                gate.wait(10)
+                return super().publish_many(records)
+
+        backend = Gated()
+        with Producer(backend, spool=tmp_path, settings=FAST, source="tests") as producer:
+            futures = [producer.publish_record(record) for record in _records(3)]
+            assert futures[1].cancel()
+            gate.set()
+            assert producer.flush(10)  # a spooled flush waits for an empty spool
+        assert ["0", "1", "2"] == [record.event_id for record in backend.records]
         with Spool(tmp_path) as spool:
             assert 0 == spool.counts().records
 
