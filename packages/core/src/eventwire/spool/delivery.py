@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import functools
 import logging
 import os
 import threading
@@ -151,27 +150,29 @@ class SpooledDelivery:
             )  # fmt: skip
         # The producer's own kind of future: its senders resolve it directly.
         future = self._new_future()
-        spool.append((record,), functools.partial(self._assigned, future, event))
+        spool.append_one(record, self._assigned, (event, future))
         if self._idle:
             self._wake()
         return future
 
     def _assigned(
-        self, future: Future[PublishResult], event: Event | None, added: list[tuple[int, Record]]
+        self,
+        seq: int,
+        record: Record,
+        context: tuple[Event | None, Future[PublishResult]],
     ) -> None:
         """Register a just-numbered record (under the spool's lock, in sequence order)."""
         settings, memory = self._settings, self._memory
-        for seq, record in added:
-            if self._spilled_from is None and (
-                len(memory) < settings.buffer_records
-                and self._memory_in_bytes - self._memory_out_bytes < settings.buffer_bytes
-            ):
-                memory.append((seq, record, event, future))
-                self._memory_in_bytes += record.size
-                continue
+        if self._spilled_from is None and (
+            len(memory) < settings.buffer_records
+            and self._memory_in_bytes - self._memory_out_bytes < settings.buffer_bytes
+        ):
+            memory.append((seq, record, *context))
+            self._memory_in_bytes += record.size
+        else:
             if self._spilled_from is None:
                 self._spilled_from = seq
-            self._futures[seq] = future
+            self._futures[seq] = context[1]
             self._last_assigned = seq
         self._unfed = True
 

@@ -172,7 +172,10 @@ class Journal:
 
     def write(self, entries: Iterable[bytes]) -> None:
         """Copy ``entries`` into the page cache (raises ``OSError`` if a file cannot be made)."""
-        data = b"".join(entries)
+        self.write_one(b"".join(entries))
+
+    def write_one(self, data: bytes) -> None:
+        """Copy one entry (or several joined) into the page cache; ``OSError`` as ``write``."""
         if self._offset + len(data) > len(self._map):
             self._next(len(data))
         self._map[self._offset : self._offset + len(data)] = data
