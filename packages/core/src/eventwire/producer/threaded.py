@@ -192,6 +192,15 @@ class Producer:
             return self._spooled.publish(*prepared)
         return self._enqueue(*prepared)
 
+    def _publishes_at_once(self) -> bool:
+        """Whether ``publish`` returns without waiting (``AsyncProducer`` then skips a thread).
+
+        Only a spooled producer under fsync ``"batch"`` with room to spare: a
+        plain one may wait for buffer room, an ``"always"`` spool for a commit.
+        """
+        spooled = self._spooled
+        return spooled is not None and spooled.returns_at_once(self._core.max_record_size)
+
     def publish_record(self, record: Record) -> Future[PublishResult]:
         """Queue a ready-made record (no event hooks run); otherwise like ``publish``."""
         self._check_open()

@@ -155,6 +155,16 @@ class SpooledDelivery:
             self._wake()
         return future
 
+    def returns_at_once(self, max_record_size: int) -> bool:
+        """Whether ``publish`` of a record up to ``max_record_size`` bytes returns without waiting.
+
+        True under fsync ``"batch"`` (a memory copy) unless the spool is too full
+        for such a record while ``when_full="block"`` would wait for room.
+        """
+        if self.spool.settings.fsync != "batch":
+            return False
+        return self._settings.when_full != "block" or self.spool.has_room(max_record_size)
+
     def _assigned(
         self,
         seq: int,
