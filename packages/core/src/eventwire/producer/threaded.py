@@ -14,6 +14,7 @@ from eventwire.producer.core import REFRESH, Job, ProducerCore
 from eventwire.producer.futures import ProducerFuture, resolve_all
 from eventwire.producer.items import Batch
 from eventwire.records import PublishFailure, PublishResult
+from eventwire.yielding import YieldingRLock, condition_on
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -119,11 +120,12 @@ class Producer:
         # Told of every settled request's records at once: the spool settles a
         # request's worth under one lock instead of a done-callback per future.
         self._on_resolved: Callable[[Resolved], None] | None = None
-        lock = threading.RLock()
+        # Publishing threads share this lock for every record (see eventwire.yielding).
+        lock = YieldingRLock()
         # Publishers, flush and the leading sender wait on _cond; the other idle
         # senders on _followers, so a change wakes one sender, not all of them.
-        self._cond = threading.Condition(lock)
-        self._followers = threading.Condition(lock)
+        self._cond = condition_on(lock)
+        self._followers = condition_on(lock)
         # Every future of this producer waits on this one (see ProducerFuture).
         self._settled = threading.Condition()
         self._closing = False

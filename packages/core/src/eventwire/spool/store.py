@@ -18,7 +18,7 @@ from eventwire.spool.database import SpoolDatabase
 from eventwire.spool.journal import Journal, body, encode_removal, numbered, recover
 from eventwire.spool.lock import DirectoryLock
 from eventwire.spool.settings import SpoolSettings
-from eventwire.spool.yielding import YieldingLock
+from eventwire.yielding import YieldingLock, condition_on
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -113,7 +113,7 @@ class Spool:
             raise self._error("cannot open", exc) from exc
         self._next_seq = top + 1
         self._mutex = YieldingLock()
-        self._changed = threading.Condition(self._mutex)  # type: ignore[arg-type]  # duck-typed lock
+        self._changed = condition_on(self._mutex)
         self._pending: dict[int, Record] = {}  # numbered, not yet in SQLite
         self._pending_bytes = 0
         # (when, next sequence number then), one per committer poll over COMMIT_DELAY.

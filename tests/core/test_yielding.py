@@ -1,4 +1,4 @@
-"""``YieldingLock``: mutual exclusion, ``Lock``'s interface, and use under a ``Condition``."""
+"""``YieldingLock`` and ``YieldingRLock``: exclusion, the stock locks' interface, ``Condition``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from eventwire.spool.yielding import YieldingLock
+from eventwire.yielding import YieldingLock, YieldingRLock
 
 
 def test_threads_never_overlap_inside() -> None:
@@ -79,3 +79,35 @@ def test_a_condition_waits_and_wakes_on_it() -> None:
     thread.join()
     with condition:
         assert not condition.wait(0.01)  # a timed wait with no notify ends unwoken
+
+
+def test_the_reentrant_lock_counts_holds_and_excludes_others() -> None:
+    lock, taken = YieldingRLock(), []
+    with lock, lock:
+        other = threading.Thread(target=lambda: taken.append(lock.acquire(timeout=0.05)))
+        other.start()
+        other.join()
+    assert [False] == taken
+    with pytest.raises(RuntimeError):
+        lock.release()
+    assert lock.acquire(blocking=False)
+    lock.release()
+
+
+def test_a_condition_wait_gives_up_every_hold_of_the_reentrant_lock() -> None:
+    lock = YieldingRLock()
+    condition = threading.Condition(lock)  # type: ignore[arg-type]
+    entered = threading.Event()
+
+    def enter() -> None:
+        with condition:  # possible only while the waiter below gives up both holds
+            entered.set()
+            condition.notify_all()
+
+    with lock, condition:
+        thread = threading.Thread(target=enter)
+        thread.start()
+        assert condition.wait_for(entered.is_set, timeout=10)
+        lock.release()  # still held once more after the wait: this is the outer hold
+        lock.acquire()
+    thread.join()
