@@ -17,6 +17,10 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 _YIELDS = 8
 """Zero sleeps before a waiter starts sleeping between tries."""
@@ -24,98 +28,88 @@ _NAP = 50e-6
 """Seconds a waiter sleeps between later tries (the kernel's timer slack is about that)."""
 
 
-class YieldingLock:
-    """A non-reentrant lock with ``threading.Lock``'s interface; thread-safe.
+def _wait_for(try_lock: Callable[[bool], bool], timeout: float) -> bool:
+    """Try ``try_lock`` until it succeeds or ``timeout`` passes (negative: no limit)."""
+    deadline = None if timeout < 0 else time.monotonic() + timeout
+    tries = 0
+    while True:
+        time.sleep(0 if tries < _YIELDS else _NAP)
+        if try_lock(False):
+            return True
+        tries += 1
+        if deadline is not None and time.monotonic() >= deadline:
+            return False
+
+
+class _Yielding:
+    """Acquire and release around a stock lock, with the waiting rule above; thread-safe.
 
     Waiters are not served in order; use it for short sections only.
     """
 
     __slots__ = ("_lock",)
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
+    def __init__(self, lock: threading.Lock | threading.RLock) -> None:
+        self._lock = lock
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         """Take the lock; whether it was taken (``blocking`` and ``timeout`` as for ``Lock``)."""
         try_lock = self._lock.acquire
-        if try_lock(False):
-            return True
-        if not blocking:
-            return False
-        deadline = None if timeout < 0 else time.monotonic() + timeout
-        tries = 0
-        while True:
-            time.sleep(0 if tries < _YIELDS else _NAP)
-            if try_lock(False):
-                return True
-            tries += 1
-            if deadline is not None and time.monotonic() >= deadline:
-                return False
+        return try_lock(False) or (blocking and _wait_for(try_lock, timeout))
+
+    __enter__ = acquire
 
     def release(self) -> None:
         """Release the lock (``RuntimeError`` if it is not held, as for ``Lock``)."""
         self._lock.release()
 
-    def locked(self) -> bool:
-        """Whether some thread holds the lock."""
-        return self._lock.locked()
-
-    def __enter__(self) -> bool:
-        return self.acquire()
-
     def __exit__(self, *exc_info: object) -> None:
         self._lock.release()
 
 
-class YieldingRLock:
-    """A reentrant ``YieldingLock`` that ``threading.Condition`` can wait on; thread-safe."""
+class YieldingLock(_Yielding):
+    """A non-reentrant lock with ``threading.Lock``'s interface."""
 
-    __slots__ = ("_count", "_lock", "_owner")
+    __slots__ = ()
 
     def __init__(self) -> None:
-        self._lock = YieldingLock()
-        self._owner: int | None = None
-        self._count = 0
+        super().__init__(threading.Lock())
 
-    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-        """Take the lock, or count one more hold by its owner; whether it was taken."""
-        me = threading.get_ident()
-        if self._owner == me:
-            self._count += 1
-            return True
-        if not self._lock.acquire(blocking, timeout):
-            return False
-        self._owner, self._count = me, 1
-        return True
+    def locked(self) -> bool:
+        """Whether some thread holds the lock."""
+        lock: Any = self._lock
+        return bool(lock.locked())
 
-    def release(self) -> None:
-        """Give up one hold (``RuntimeError`` if this thread holds none, as for ``RLock``)."""
-        if self._owner != threading.get_ident():
-            raise RuntimeError("cannot release un-acquired lock")
-        self._count -= 1
-        if not self._count:
-            self._owner = None
-            self._lock.release()
 
-    def __enter__(self) -> bool:
-        return self.acquire()
+class YieldingRLock(_Yielding):
+    """A reentrant ``YieldingLock`` (on a stock ``RLock``) that ``threading.Condition`` can use.
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.release()
+    The owner's own non-blocking acquire of an ``RLock`` always succeeds, so
+    the waiting rule is the same; what ``Condition.wait`` asks of a reentrant
+    lock (give up every hold, then take them all back) is added here.
+    """
 
-    # What threading.Condition asks of a reentrant lock: wait() releases every hold.
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__(threading.RLock())
+
+    # The stock RLock's own helpers for Condition (private, so untyped in typeshed).
     def _is_owned(self) -> bool:
-        return self._owner == threading.get_ident()
+        lock: Any = self._lock
+        return bool(lock._is_owned())
 
-    def _release_save(self) -> tuple[int, int | None]:
-        state = (self._count, self._owner)
-        self._owner, self._count = None, 0
-        self._lock.release()
-        return state
+    def _release_save(self) -> object:
+        lock: Any = self._lock
+        return lock._release_save()
 
-    def _acquire_restore(self, state: tuple[int, int | None]) -> None:
-        self._lock.acquire()
-        self._count, self._owner = state
+    def _acquire_restore(self, state: tuple[int, int]) -> None:
+        count, _ = state  # (holds, owner): the owner is the waiting thread itself
+        try_lock = self._lock.acquire
+        if not try_lock(False):
+            _wait_for(try_lock, -1)
+        for _ in range(count - 1):
+            try_lock(False)
 
 
 def condition_on(lock: YieldingLock | YieldingRLock) -> threading.Condition:
