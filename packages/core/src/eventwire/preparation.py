@@ -171,27 +171,31 @@ class EventPreparer:
         """
         items = list(events)
         results: list[PublishResult | None] = [None] * len(items)
-        ready: list[Event] = []
-        records: list[Record] = []
-        positions: list[int] = []
         active = self.active()
-        # Without hooks or a serializer, prepare comes down to record_for: called here
-        # directly, as this loop runs once per event of every batch.
-        direct = not active.any and active.serializer is None
-        limit, source, extensions = (
-            self.settings.max_record_size,
-            self.settings.source,
-            active.extensions,
-        )
+        if not active.any and active.serializer is None:
+            # No hook sees the events, so preparing one is record_for alone, which has no
+            # side effects: try the whole batch in one comprehension (this runs once per
+            # event of every batch), and prepare event by event only if one fails.
+            limit, source = self.settings.max_record_size, self.settings.source
+            extensions = active.extensions
+            events_only = [event for event in items if isinstance(event, Event)]
+            if len(events_only) == len(items):
+                try:
+                    records = [
+                        record_for(event, max_record_size=limit, source=source,
+                                   extensions=extensions)
+                        for event in events_only
+                    ]  # fmt: skip
+                except EventwireError:
+                    pass
+                else:
+                    positions = list(range(len(items)))
+                    return PreparedBatch(results, events_only, records, positions, active)
+        ready: list[Event] = []
+        records, positions = [], []
         for position, event in enumerate(items):
             try:
-                if direct and isinstance(event, Event):
-                    prepared = event
-                    record = record_for(
-                        event, max_record_size=limit, source=source, extensions=extensions
-                    )
-                else:
-                    prepared, record = self.prepare(event, active)
+                prepared, record = self.prepare(event, active)
             except EventwireError as exc:
                 results[position] = self.failed(event if isinstance(event, Event) else None, exc)
             else:
