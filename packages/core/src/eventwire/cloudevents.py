@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from eventwire.documents import UNBUILT, document_serializer
 from eventwire.encodable import find_problem, unencodable
 from eventwire.errors import (
     EventValidationError,
@@ -17,11 +16,13 @@ from eventwire.errors import (
     MalformedRecordError,
     preview,
 )
+from eventwire.plans import plan_for
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from eventwire.events import Event
+    from eventwire.plans import EncodingPlan
 
 SPECVERSION = "1.0"
 _REQUIRED = ("id", "source", "type", "specversion")
@@ -47,9 +48,19 @@ def encode(
         InvalidEventError: neither the event nor the caller gives a ``source``.
     """
     event_class = type(event)
-    document = event_class.__eventwire_document__
-    if document is UNBUILT:
-        document = event_class.__eventwire_document__ = document_serializer(event_class)
+    return encode_planned(
+        event, event_class.__eventwire_plan__ or plan_for(event_class), source, extensions
+    )
+
+
+def encode_planned(
+    event: Event,
+    plan: EncodingPlan,
+    source: str | None,
+    extensions: Mapping[str, object] | None,
+) -> bytes:
+    """``encode`` with the event class's plan already in hand (``record_for`` has it)."""
+    document = plan.document
     if document is not None and (source or event.source is not None):
         fields = event.__dict__
         if (
@@ -59,18 +70,18 @@ def encode(
         ):
             # The usual event, its members in one dict display (cheaper than item by item).
             members = {
-                "specversion": SPECVERSION, "type": event_class.type, "id": fields["id"],
+                "specversion": SPECVERSION, "type": plan.event_type, "id": fields["id"],
                 "time": fields["time"], "datacontenttype": fields["datacontenttype"],
                 "source": source, "data": fields,
             }  # fmt: skip
         else:
-            members = _members(fields, event_class.type, source, extensions)
+            members = _members(fields, plan.event_type, source, extensions)
         try:
             data = document.to_json(members)
         except ValueError:
             pass  # the general path below names what could not be encoded
         else:
-            if event_class.__eventwire_floats__:
+            if plan.floats:
                 _check_finite(event, data)
             return data
     return _encode_in_parts(event, source, extensions)

@@ -25,9 +25,6 @@ ENVELOPE_ATTRIBUTES = ("id", "source", "time", "subject", "datacontenttype")
 
 _NOT_PAYLOAD = frozenset({*ENVELOPE_ATTRIBUTES, "extensions"})
 
-UNBUILT: Any = False
-"""An event class's ``__eventwire_document__`` until its first encode builds it."""
-
 
 def document_serializer(event_class: type[Event]) -> SchemaSerializer | None:
     """A serializer of documents for ``event_class``, or None when the class needs two passes.

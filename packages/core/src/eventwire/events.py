@@ -11,14 +11,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from eventwire.cloudevents import document_head
-from eventwire.documents import UNBUILT
 from eventwire.encodable import has_foreign_models, may_write_non_finite
 from eventwire.errors import EventDefinitionError
 from eventwire.keys import key_getter
 
 if TYPE_CHECKING:
-    from pydantic_core import SchemaSerializer
-
+    from eventwire.plans import EncodingPlan
     from eventwire.registry import EventRegistry
 
 KeySource = str | Callable[[Any], object]
@@ -106,7 +104,7 @@ class Event(BaseModel):
     __eventwire_hash_key__: ClassVar[Callable[[Any], object] | None]
     __eventwire_walk__: ClassVar[bool] = False
     __eventwire_floats__: ClassVar[bool] = True
-    __eventwire_document__: ClassVar[SchemaSerializer | None] = UNBUILT
+    __eventwire_plan__: ClassVar[EncodingPlan | None] = None
     __eventwire_registry__: ClassVar[EventRegistry | None]
     partition_key_source: ClassVar[KeySource | None] = None
     explicit_hash_key_source: ClassVar[KeySource | None] = None
@@ -143,7 +141,7 @@ class Event(BaseModel):
         cls.type = f"{cls.base_type}.v{version}"
         cls.__eventwire_head__ = document_head(cls.type)
         # Built on first encode, once pydantic has finished the class (each class its own).
-        cls.__eventwire_document__ = UNBUILT
+        cls.__eventwire_plan__ = None
         cls.abstract = abstract
         if ordered is not None:
             cls.ordered = bool(ordered)

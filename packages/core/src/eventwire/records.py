@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from eventwire.cloudevents import encode
+from eventwire.cloudevents import encode_planned
 from eventwire.errors import RecordTooLargeError
 from eventwire.keys import check_partition_key, explicit_hash_key_for
 from eventwire.limits import DEFAULT_MAX_RECORD_SIZE, MAX_PARTITION_KEY_LENGTH
+from eventwire.plans import plan_for
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -139,19 +140,20 @@ def record_for(
         InvalidEventError: neither the event nor ``source`` gives a source.
     """
     event_class = type(event)
-    key = event_class.__eventwire_partition_key__(event)
+    plan = event_class.__eventwire_plan__ or plan_for(event_class)
+    key = plan.partition_key(event)
     # check_partition_key's first test, inlined for the usual key (short ASCII text).
     if not (type(key) is str and 0 < len(key) <= MAX_PARTITION_KEY_LENGTH and key.isascii()):
-        key = check_partition_key(event_class.type, key)
-    data = encode(event, source=source, extensions=extensions)
+        key = check_partition_key(plan.event_type, key)
+    data = encode_planned(event, plan, source, extensions)
     # A UTF-8 character takes at most 4 bytes: only encode the key when that bound is too big.
     if len(data) + 4 * len(key) > max_record_size:
         size = len(data) + len(key.encode())
         if size > max_record_size:
-            raise RecordTooLargeError(event_class.type, size, max_record_size)
-    hash_key = None if event_class.__eventwire_hash_key__ is None else explicit_hash_key_for(event)
+            raise RecordTooLargeError(plan.event_type, size, max_record_size)
+    hash_key = None if plan.hash_key is None else explicit_hash_key_for(event)
     # One record per event on the publish path: tuple.__new__ skips the named tuple's
     # Python-level __new__ (a third of the cost); the fields are in declaration order.
-    fields = (data, key, hash_key, event.id, event_class.type, event_class.ordered)
+    fields = (data, key, hash_key, event.id, plan.event_type, plan.ordered)
     record: Record = tuple.__new__(Record, fields)
     return record
