@@ -58,6 +58,17 @@ class TestSplitRequests:
         records = [sized(half, "ключ"), sized(half, "ключ"), sized(1)]
         assert [[0, 1], [2]] == list(split_requests(records))
 
+    def test_exactly_full_with_long_keys_is_one_request(self) -> None:
+        """Exactly 10 MiB with 256-character keys: one request, though 4 bytes a character
+        would not fit (the quick bound gives way to the exact count)."""
+        key = "k" * 256
+        records = [sized(MAX_REQUEST_BYTES // 4, key) for _ in range(4)]
+        assert [[0, 1, 2, 3]] == list(split_requests(records))
+
+    def test_no_records_no_requests(self) -> None:
+        """An empty batch makes no request."""
+        assert [] == list(split_requests([]))
+
     def test_one_byte_over_starts_a_new_request(self) -> None:
         """A record that would pass 10 MiB goes to the next request."""
         half = MAX_REQUEST_BYTES // 2

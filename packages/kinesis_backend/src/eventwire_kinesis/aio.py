@@ -20,7 +20,7 @@ from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
 
 from eventwire import PublisherClosedError, PublishFailure, PublishReceipt
-from eventwire.backends import AsyncBackend, failure_from, split_requests
+from eventwire.backends import AsyncBackend, failure_from
 from eventwire_kinesis.backend import LIST_SHARDS, open_shards
 from eventwire_kinesis.batch import BatchRun
 from eventwire_kinesis.errors import BOTO_ERRORS, translate
@@ -230,7 +230,7 @@ class AsyncKinesisBackend(AsyncBackend):
         while pending:
             send, held = run.admit(pending)
             retry: list[int] = []
-            for chunk in split_requests(run.records, send):
+            for chunk in run.requests_of(send):
                 request = run.request(chunk)
                 if request is None:
                     continue

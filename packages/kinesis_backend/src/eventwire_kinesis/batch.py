@@ -14,7 +14,7 @@ fails, the records after it fail too, unsent, instead of arriving out of order.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from eventwire import (
@@ -101,7 +101,7 @@ class BatchRun:
         while pending:
             send, held = self.admit(pending)
             retry: list[int] = []
-            for chunk in split_requests(self.records, send):
+            for chunk in self.requests_of(send):
                 retry.extend(self.send(chunk))
             pending = self.next_round(retry, held)
         return self.finished()
@@ -137,6 +137,13 @@ class BatchRun:
                 keys.add(record.partition_key)
             send.append(position)
         return send, held
+
+    def requests_of(self, send: list[int]) -> Iterator[list[int]]:
+        """``send`` split into request-sized runs of positions, in order."""
+        # send is an ordered subset of the positions: as long as the batch, it is all of them,
+        # which split_requests bounds without a per-record loop.
+        every = len(send) == len(self.records)
+        return split_requests(self.records, None if every else send)
 
     def send(self, chunk: list[int]) -> list[int]:
         """Send one PutRecords request; return the positions to retry."""
