@@ -59,8 +59,7 @@ class TestSplitRequests:
         assert [[0, 1], [2]] == list(split_requests(records))
 
     def test_exactly_full_with_long_keys_is_one_request(self) -> None:
-        """Exactly 10 MiB with 256-character keys: one request, though 4 bytes a character
-        would not fit (the quick bound gives way to the exact count)."""
+        """Exactly 10 MiB with 256-character keys is one request (the 4-byte bound is not)."""
         key = "k" * 256
         records = [sized(MAX_REQUEST_BYTES // 4, key) for _ in range(4)]
         assert [[0, 1, 2, 3]] == list(split_requests(records))

@@ -91,6 +91,16 @@ def _count(points: dict[str, list[Any]], name: str) -> int:
     return sum(point.count for point in points.get(name, []))
 
 
+def _expiring_producer(kinesis: Kinesis, meter_provider: MeterProvider) -> Producer:
+    """A producer with KPL metrics on, driven by hand, whose records live 5 s."""
+    plugin = OtelPlugin(meter_provider=meter_provider, traces=False)
+    return Producer(
+        EmulatorBackend(kinesis, stream=STREAM), source="shop",
+        plugin_manager=make_plugin_manager([plugin], load_entry_points=False),
+        clock=kinesis.clock, background=False, settings=ProducerSettings(record_ttl=5.0),
+    )  # fmt: skip
+
+
 class TestTraceContextThroughTheStream:
     """The producer's span context travels inside the record and back out."""
 
@@ -206,12 +216,7 @@ class TestKplMetrics:
         """
         kinesis = _kinesis()
         kinesis.faults.fail_entries("ProvisionedThroughputExceededException", every=1, times=10_000)
-        plugin = OtelPlugin(meter_provider=meter_provider, traces=False)
-        producer = Producer(
-            EmulatorBackend(kinesis, stream=STREAM), source="shop",
-            plugin_manager=make_plugin_manager([plugin], load_entry_points=False),
-            clock=kinesis.clock, background=False, settings=ProducerSettings(record_ttl=5.0),
-        )  # fmt: skip
+        producer = _expiring_producer(kinesis, meter_provider)
         futures = [producer.publish(Paid(order=f"o{n}")) for n in range(6)]
         assert producer.flush(timeout=20.0)
         producer.close()
@@ -229,13 +234,7 @@ class TestKplMetrics:
         """Each KPL name is an instrument with data after an expiring, throttled run."""
         kinesis = _kinesis()
         kinesis.faults.fail_entries("ProvisionedThroughputExceededException", every=3, times=30)
-        plugin = OtelPlugin(meter_provider=meter_provider, traces=False)
-        producer = Producer(
-            EmulatorBackend(kinesis, stream=STREAM), source="shop",
-            plugin_manager=make_plugin_manager([plugin], load_entry_points=False),
-            clock=kinesis.clock, background=False,
-            settings=ProducerSettings(record_ttl=5.0),
-        )  # fmt: skip
+        producer = _expiring_producer(kinesis, meter_provider)
         futures = [producer.publish(Paid(order=f"o{n}")) for n in range(50)]
         assert producer.flush()
         futures += [producer.publish(Paid(order=f"late{n}")) for n in range(10)]
