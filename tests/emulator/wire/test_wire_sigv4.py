@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -218,6 +219,18 @@ class TestRememberedWork:
         assert wire.verifier is not None
         del wire.verifier.secrets["AKIDEXAMPLE"]
         assert "UnrecognizedClientException" == call(wire, headers, body)[1]["__type"]
+
+    def test_threads_share_the_remembered_work(self, wire: Wire) -> None:
+        regions = ["us-east-1", "eu-west-1", "ap-south-1"]
+        requests = [signed("ListStreams", {}, region=regions[n % 3]) for n in range(6)]
+        bad = signed("ListStreams", {}, secret="guess")
+
+        def verify_all(_: int) -> list[int]:
+            return [call(wire, *request)[0] for request in [*requests, bad] * 20]
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            answers = list(pool.map(verify_all, range(8)))
+        assert [([200] * 6 + [400]) * 20] * 8 == answers
 
     def test_memory_is_bounded(self, wire: Wire) -> None:
         for n in range(300):

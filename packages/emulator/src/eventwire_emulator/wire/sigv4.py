@@ -185,23 +185,24 @@ class Verifier:
 
     def __init__(self, secrets: Mapping[str, str]) -> None:
         self.secrets = dict(secrets)
-        self._keys: _Memo[tuple[str, str, str, str], bytes] = _Memo(_KEY_CACHE_SIZE)
+        self._keys: _Memo[tuple[str, str, str, str], hmac.HMAC] = _Memo(_KEY_CACHE_SIZE)
         self._credentials: _Memo[str, _Credential] = _Memo(_CREDENTIAL_CACHE_SIZE)
         self._dates: _Memo[str, float] = _Memo(_DATE_CACHE_SIZE)
 
-    def _signing_key(self, access_key: str, date: str, region: str, service: str) -> bytes:
+    def _signer(self, access_key: str, date: str, region: str, service: str) -> hmac.HMAC:
+        """An HMAC keyed with the derived signing key, to copy for each signature.
+
+        A copy skips keying the HMAC again (a third of its cost for a short message).
+        """
         cache_key = (access_key, date, region, service)
-        key = self._keys.items.get(cache_key)
-        if key is None:
+        signer = self._keys.items.get(cache_key)
+        if signer is None:
             secret = self.secrets[access_key]
-            key = self._keys.put(
-                cache_key,
-                _hmac(
-                    _hmac(_hmac(_hmac(f"AWS4{secret}".encode(), date), region), service),
-                    "aws4_request",
-                ),
+            key = _hmac(
+                _hmac(_hmac(_hmac(f"AWS4{secret}".encode(), date), region), service), "aws4_request"
             )
-        return key
+            signer = self._keys.put(cache_key, hmac.new(key, digestmod=hashlib.sha256))
+        return signer
 
     def _credential(self, authorization: str) -> tuple[_Credential, str]:
         split = _split_signature(authorization)
@@ -273,8 +274,9 @@ class Verifier:
                 hashlib.sha256("\n".join(lines).encode()).hexdigest(),
             )
         )
-        key = self._signing_key(access_key, date, region, service)
-        expected = hmac.digest(key, string_to_sign.encode(), "sha256").hex()
+        mac = self._signer(access_key, date, region, service).copy()
+        mac.update(string_to_sign.encode())
+        expected = mac.hexdigest()
         if not hmac.compare_digest(expected, signature):
             raise InvalidSignature(_MISMATCH)
         return access_key
