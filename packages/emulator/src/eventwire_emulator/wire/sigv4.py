@@ -69,8 +69,8 @@ def _hmac(key: bytes, text: str) -> bytes:
 class _Memo(Generic[_K, _V]):
     """A dict that forgets everything when full: bounded, and cheap on the hot path.
 
-    Thread-safe for what it holds: each value is a pure function of its key, so
-    a race can only compute one twice.
+    Thread-safe for what it holds: each value is worked out from its key alone
+    (and the verifier's secrets), so a race can only work one out twice.
     """
 
     def __init__(self, size: int) -> None:
