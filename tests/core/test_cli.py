@@ -81,6 +81,26 @@ class TestConsoleScript:
         assert "usage: eventwire schema" in shown.stdout
         assert "no_such_events_module" in exported.stderr
 
+    def test_spool_and_outbox_commands_are_mounted(self, tmp_path: Path) -> None:
+        """The spool and outbox subcommands run python -m eventwire.spool/.outbox's commands."""
+        from eventwire.backends import Record
+        from eventwire.spool import Spool
+
+        with Spool(tmp_path / "spool") as spool:
+            spool.append([Record(b"data", "key")])
+        shown = console("spool", "show", str(tmp_path / "spool"))
+        missing = console("spool", "show", str(tmp_path / "elsewhere"))
+        ddl = console("outbox", "ddl", "--dialect", "sqlite")
+        assert (0, "records=1 bytes=7 dead=0 dead_bytes=0\n") == (shown.returncode, shown.stdout)
+        assert 2 == missing.returncode
+        assert "no spool directory" in missing.stderr
+        assert not (tmp_path / "elsewhere").exists()
+        assert (0, "usage: eventwire outbox") == (
+            console("outbox", "--help").returncode,
+            console("outbox", "--help").stdout[:23],
+        )
+        assert "CREATE TABLE" in ddl.stdout
+
     def test_unknown_command_is_a_usage_error(self) -> None:
         done = console("frobnicate")
         assert 2 == done.returncode

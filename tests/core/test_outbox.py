@@ -194,9 +194,47 @@ class TestRelay:
             assert time.monotonic() - started < 5
             blocked.close(timeout=0.1)
         assert 4 == _count(engine, outbox), "unsettled rows stay in the outbox"
+        relay.close()
         again = OutboxRelay(engine, producer, outbox=outbox)
         assert 4 == again.drain()
         assert 4 == again.stats.redelivered, "they may have reached the stream: counted"
+
+    def test_one_relay_per_sqlite_table(
+        self, engine: Engine, outbox: Outbox, producer: Producer, tmp_path: Path
+    ) -> None:
+        # SQLite has no row locks: two relays would both claim (and publish) every row.
+        import os
+        import subprocess
+        import sys
+
+        with OutboxRelay(engine, producer, outbox=outbox):
+            with pytest.raises(OutboxError, match=f"another relay \\(process {os.getpid()}\\)"):
+                OutboxRelay(engine, producer, outbox=outbox)
+            other = Outbox(table="other_outbox", source="t")
+            OutboxRelay(engine, producer, outbox=other).close()  # another table is free
+        OutboxRelay(create_engine("sqlite://"), producer, outbox=outbox).close()  # in memory
+        child = subprocess.Popen(
+            [sys.executable, "-c", (
+                "import sys, sqlalchemy\n"
+                "from eventwire import Producer\n"
+                "from eventwire.outbox import Outbox, OutboxRelay\n"
+                "from eventwire.testing import RecordingBackend\n"
+                f"engine = sqlalchemy.create_engine({str(engine.url)!r})\n"
+                f"relay = OutboxRelay(engine, Producer(RecordingBackend()), "
+                f"outbox=Outbox(table={outbox.table!r}))\n"
+                "print('ready', flush=True)\n"
+                "sys.stdin.read()\n"
+            )],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            assert child.stdout is not None
+            assert "ready\n" == child.stdout.readline()
+            with pytest.raises(OutboxError, match=f"process {child.pid}.*use PostgreSQL"):
+                OutboxRelay(engine, producer, outbox=outbox)
+        finally:
+            child.communicate("", timeout=30)
+        OutboxRelay(engine, producer, outbox=outbox).close()  # its lock died with it
 
     def test_relay_settings_are_checked(self, engine: Engine, producer: Producer) -> None:
         with pytest.raises(ConfigurationError, match="batch_size must be 1 to 10000, got 0"):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 
@@ -18,13 +19,16 @@ from eventwire import (
     ThrottledError,
     hookimpl,
 )
-from eventwire.backends import PublishFailure, PublishReceipt, Record
+from eventwire.backends import PublishFailure, PublishReceipt, PublishResult, Record
 from eventwire.spool import Spool, SpoolSettings
 from eventwire.testing import RecordingBackend
 from tests.core.sample_events import PersonCreated
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
     from pathlib import Path
+
+T = TypeVar("T")
 
 FAST = ProducerSettings(linger=0.001, pace=False, retry_base=0.001, retry_cap=0.005)
 
@@ -106,6 +110,26 @@ class TestDelivery:
         with Producer(RecordingBackend(), spool=tmp_path, settings=FAST) as producer:
             result = producer.publish("not an event").result(1)  # type: ignore[arg-type]
             assert isinstance(result, PublishFailure)
+        with Spool(tmp_path) as spool:
+            assert 0 == spool.counts().records
+
+    def test_a_cancelled_future_still_leaves_the_spool_once_delivered(self, tmp_path: Path) -> None:
+        # The caller gave up on its future, not on the record: it is durable and
+        # goes out, and its receipt must still take it off the spool.
+        gate = threading.Event()
+
+        class Gated(RecordingBackend):
+            def publish_many(self, records: Sequence[Record]) -> list[PublishResult]:
+                gate.wait(10)
+                return super().publish_many(records)
+
+        backend = Gated()
+        with Producer(backend, spool=tmp_path, settings=FAST, source="tests") as producer:
+            futures = [producer.publish_record(record) for record in _records(3)]
+            assert futures[1].cancel()
+            gate.set()
+            assert producer.flush(10)  # a spooled flush waits for an empty spool
+        assert ["0", "1", "2"] == [record.event_id for record in backend.records]
         with Spool(tmp_path) as spool:
             assert 0 == spool.counts().records
 
@@ -215,6 +239,40 @@ class TestBounds:
 
 class TestAsync:
     """AsyncProducer(spool=...) commits before returning and resumes like Producer."""
+
+    @pytest.mark.parametrize(("fsync", "hops"), [("batch", 0), ("always", 2)])
+    def test_only_a_commit_that_waits_leaves_the_loop(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fsync: str, hops: int
+    ) -> None:
+        # Under "batch" publish is a copy into the journal: a thread hop per event
+        # would cost more than the publish itself.
+        import asyncio
+
+        from eventwire import AsyncProducer
+
+        threaded = asyncio.to_thread
+        calls: list[object] = []
+
+        async def counted(function: Callable[..., T], *args: object) -> T:
+            calls.append(function)
+            return await threaded(function, *args)
+
+        monkeypatch.setattr(asyncio, "to_thread", counted)
+
+        async def scenario() -> list[PublishResult]:
+            backend = RecordingBackend()
+            settings = SpoolSettings(fsync=fsync)  # type: ignore[arg-type]
+            async with AsyncProducer(
+                backend, spool=tmp_path, spool_settings=settings, settings=FAST
+            ) as producer:
+                futures = [await producer.publish(PersonCreated(person_id=1, name="a"))]
+                futures.append(await producer.publish_record(_records(1)[0]))
+                return [await future for future in futures]
+
+        results = asyncio.run(scenario())
+        assert all(isinstance(result, PublishReceipt) for result in results)
+        publishes = [call for call in calls if "publish" in getattr(call, "__name__", "")]
+        assert hops == len(publishes)
 
     def test_publish_flush_and_resume(self, tmp_path: Path) -> None:
         import asyncio

@@ -8,16 +8,18 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from typing import TYPE_CHECKING
 
 import pytest
 
 from eventwire import ConfigurationError, SpoolError, SpoolLockedError
 from eventwire.backends import Record
-from eventwire.spool import Spool, SpoolSettings
+from eventwire.spool import Spool, SpoolSettings, store
 from eventwire.spool.__main__ import main
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 
@@ -207,3 +209,69 @@ class TestJournal:
         found = {}
         decode(bytes(corrupt), found)
         assert {} == found
+
+
+def _in_sqlite(spool: Spool) -> list[int]:
+    """Sequence numbers of the records in the spool's database, not its journal.
+
+    Read through the spool's own connection: the database is locked to it.
+    """
+    return [seq for seq, _ in spool._db.read(0, 1000)]
+
+
+def _wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+class TestCommitter:
+    """Under "batch" the journal holds fresh records; the committer moves lingering ones."""
+
+    def test_a_record_older_than_the_delay_moves_to_sqlite(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(store, "COMMIT_DELAY", 0.3)
+        with Spool(tmp_path) as spool:
+            (seq,) = spool.append(_records(1))
+            assert _wait_until(lambda: [seq] == _in_sqlite(spool))
+            assert 1 == spool.counts().records
+
+    def test_the_delay_is_counted_from_each_record_not_from_the_first(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # A record removed early must not start a clock that later records inherit.
+        monkeypatch.setattr(store, "COMMIT_DELAY", 1.0)
+        with Spool(tmp_path) as spool:
+            (first,) = spool.append(_records(1))
+            time.sleep(0.7)
+            spool.remove([first])
+            (second,) = spool.append(_records(1, start=1))
+            appended = time.monotonic()
+            time.sleep(0.5)
+            # 1.2 s after the first record, 0.5 s after the second: still journaled.
+            if time.monotonic() - appended < 0.9:  # a stall this long proves nothing
+                assert [] == _in_sqlite(spool)
+            assert _wait_until(lambda: [second] == _in_sqlite(spool))
+
+    def test_journaled_bytes_past_the_cap_move_at_once(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(store, "COMMIT_DELAY", 60.0)
+        monkeypatch.setattr(store, "COMMIT_BYTES", 1000)
+        with Spool(tmp_path) as spool:
+            seqs = spool.append([Record(b"x" * 600, "k") for _ in range(2)])
+            assert _wait_until(lambda: seqs == _in_sqlite(spool), timeout=5)
+
+    def test_delivered_records_never_reach_sqlite(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(store, "COMMIT_DELAY", 0.3)
+        with Spool(tmp_path) as spool:
+            kept = spool.append(_records(1))
+            spool.remove(spool.append(_records(50, start=1)))
+            assert _wait_until(lambda: kept == _in_sqlite(spool))
+            assert 1 == spool.counts().records

@@ -5,6 +5,7 @@ Adding one is a line in ``CORE_COMMANDS``; the built-in plugin registers them.
 
 from __future__ import annotations
 
+from importlib import import_module
 from importlib.metadata import entry_points, version
 from typing import TYPE_CHECKING, cast
 
@@ -52,18 +53,44 @@ def backends(manager: pluggy.PluginManager) -> None:
     console.print(plugins)
 
 
-@click.command(
-    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-    add_help_option=False,
-    short_help="Export event schemas (JSON Schema, AsyncAPI), check changes (see schema --help).",
+def _module_commands(name: str, module: str, short_help: str) -> click.Command:
+    """A subcommand running ``python -m <module>``'s commands under ``eventwire <name>``.
+
+    Their options have their home in that module (argparse, stdlib only, so
+    they work without the command line's extra); ``--help`` is theirs too.
+    """
+
+    def callback(args: tuple[str, ...]) -> int:
+        main = import_module(module).main
+        return int(main(list(args), prog=f"eventwire {name}"))
+
+    return click.Command(
+        name,
+        callback=callback,
+        params=[click.Argument(["args"], nargs=-1, type=click.UNPROCESSED)],
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+        add_help_option=False,
+        short_help=short_help,
+        help=f"The commands of ``python -m {module}``, whose options have their home there.",
+    )
+
+
+schema = _module_commands(
+    "schema",
+    "eventwire.schema.cli",
+    "Export event schemas (JSON Schema, AsyncAPI), check changes (see schema --help).",
 )
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def schema(args: tuple[str, ...]) -> int:
-    """The commands of ``python -m eventwire.schema``, whose options have their home there."""
-    from eventwire.schema.cli import main
+spool = _module_commands(
+    "spool",
+    "eventwire.spool.__main__",
+    "Show a producer's spool, list, replay or purge its dead letters (see spool --help).",
+)
+outbox = _module_commands(
+    "outbox",
+    "eventwire.outbox.__main__",
+    "Create the outbox table, run a relay, revive dead rows (see outbox --help).",
+)
 
-    return main(list(args), prog="eventwire schema")
 
-
-CORE_COMMANDS: tuple[click.Command, ...] = (backends, schema)
+CORE_COMMANDS: tuple[click.Command, ...] = (backends, schema, spool, outbox)
 """Every subcommand of core itself, in the order ``eventwire --help`` lists them."""

@@ -20,9 +20,9 @@ RELAY_LINGER = 0.01
 """The relay waits for each batch's receipts, so a long linger only adds latency."""
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, prog: str = "python -m eventwire.outbox") -> int:
     """Run one command; the exit status (2 with a one-line message on a usage or setup error)."""
-    args = _parser().parse_args(argv)
+    args = _parser(prog).parse_args(argv)
     try:
         return int(args.command(args))
     except EventwireError as exc:
@@ -30,8 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m eventwire.outbox", description=__doc__)
+def _parser(prog: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     ddl = commands.add_parser("ddl", help="print the CREATE statements (a migration snippet)")
@@ -116,10 +116,13 @@ def _relay(args: argparse.Namespace) -> int:
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        if args.drain:
-            relay.drain()
-        else:
-            relay.run()
+        try:
+            if args.drain:
+                relay.drain()
+            else:
+                relay.run()
+        finally:
+            relay.close()
     stats = relay.stats
     print(
         f"delivered={stats.delivered} dead={stats.dead} redelivered={stats.redelivered}",

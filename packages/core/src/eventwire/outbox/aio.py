@@ -15,6 +15,7 @@ from eventwire.outbox.relay import (
     STOP_POLL,
     relay_error,
 )
+from eventwire.outbox.single import sqlite_relay_lock
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -44,11 +45,23 @@ class AsyncOutboxRelay:
         self.outbox, self._claims = relay_parts(
             outbox, batch_size, buckets_per_claim, poll_interval
         )
+        self._lock = sqlite_relay_lock(engine.url, self.outbox.table)
         self._engine = engine
         self._producer = producer
         self._poll = poll_interval
         self._stats = RelayStats()
         self._stopping = False
+
+    def close(self) -> None:
+        """Release the SQLite relay lock, if held (idempotent); the relay is done."""
+        if self._lock is not None:
+            self._lock.release()
+
+    async def __aenter__(self) -> AsyncOutboxRelay:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.close()
 
     @property
     def stats(self) -> RelayStats:

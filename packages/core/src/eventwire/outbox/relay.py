@@ -16,6 +16,7 @@ from eventwire.outbox.claims import (
     relay_parts,
     sort_out,
 )
+from eventwire.outbox.single import sqlite_relay_lock
 from eventwire.outbox.writer import database_error
 
 if TYPE_CHECKING:
@@ -44,8 +45,13 @@ class OutboxRelay:
     ``producer`` (which keeps per-key order) and deletes the delivered ones in
     the claiming transaction. A relay killed after publishing and before that
     commit leaves the rows in place: they are sent again and counted in
-    ``stats.redelivered``. SQLite takes no row locks: run a single relay there.
+    ``stats.redelivered``. SQLite takes no row locks: a relay on a SQLite file
+    holds a lock beside it until ``close``, and a second one gets an
+    ``OutboxError``.
     Not thread-safe: one thread calls ``run``/``run_once``; ``stop`` from anywhere.
+
+    Raises:
+        OutboxError: another relay relays this table of the same SQLite file.
 
     Args:
         engine: the database holding the outbox tables.
@@ -69,11 +75,23 @@ class OutboxRelay:
         self.outbox, self._claims = relay_parts(
             outbox, batch_size, buckets_per_claim, poll_interval
         )
+        self._lock = sqlite_relay_lock(engine.url, self.outbox.table)
         self._engine = engine
         self._producer = producer
         self._poll = poll_interval
         self._stats = RelayStats()
         self._stop = threading.Event()
+
+    def close(self) -> None:
+        """Release the SQLite relay lock, if held (idempotent); the relay is done."""
+        if self._lock is not None:
+            self._lock.release()
+
+    def __enter__(self) -> OutboxRelay:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     @property
     def stats(self) -> RelayStats:

@@ -58,9 +58,11 @@ class AsyncProducer:
             calls then run in threads; a native async twin needs none); False sends one
             request at a time, inline, for deterministic tests.
         spool: a directory for a disk spool, as for ``Producer``: ``await publish``
-            returns once the record is committed. The spooled records are then sent
-            by a threaded ``Producer`` on that spool (the commit waits in the
-            default executor), with the same guarantees.
+            returns once the record is durable. The spooled records are then sent
+            by a threaded ``Producer`` on that spool, with the same guarantees.
+            Under fsync ``"batch"`` the record is copied into the spool's journal
+            on the loop itself; an ``"always"`` commit, or a wait for room in a
+            full spool, runs in the default executor.
         spool_settings: the spool's fsync policy and size cap.
         **backend_options: passed to the plugin that builds a named backend.
     """
@@ -147,6 +149,9 @@ class AsyncProducer:
         """
         self._check_open()
         if self._spooled is not None:
+            if self._spooled._publishes_at_once():
+                # A copy into the spool's journal: a thread hop would cost far more.
+                return asyncio.wrap_future(self._spooled.publish(event))
             return asyncio.wrap_future(await asyncio.to_thread(self._spooled.publish, event))
         prepared = self._core.prepare(event)
         if isinstance(prepared, PublishFailure):
@@ -158,6 +163,8 @@ class AsyncProducer:
         self._check_open()
         if self._spooled is not None:
             spooled = self._spooled.publish_record
+            if self._spooled._publishes_at_once():
+                return asyncio.wrap_future(spooled(record))
             return asyncio.wrap_future(await asyncio.to_thread(spooled, record))
         failure = self._core.check_record(record)
         if failure is not None:

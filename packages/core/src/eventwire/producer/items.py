@@ -30,6 +30,7 @@ class Pending:
         "record",
         "seq",
         "size",
+        "tag",
     )
 
     def __init__(
@@ -53,6 +54,7 @@ class Pending:
         self.ambiguous = False
         self.last_error: EventwireError | None = None  # kept for the failure that gives up
         self.hash_key: int | None = None  # computed once, when a shard map first needs it
+        self.tag = 0  # the spool's sequence number of a spooled record
 
 
 class Batch:

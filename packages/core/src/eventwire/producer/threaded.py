@@ -14,9 +14,10 @@ from eventwire.producer.core import REFRESH, Job, ProducerCore
 from eventwire.producer.futures import ProducerFuture, resolve_all
 from eventwire.producer.items import Batch
 from eventwire.records import PublishFailure, PublishResult
+from eventwire.yielding import YieldingRLock, condition_on
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
     from types import TracebackType
 
     import pluggy
@@ -116,11 +117,15 @@ class Producer:
         self._engine = self._core.engine
         self._clock = self._core.clock
         self._spooled: SpooledDelivery | None = None
-        lock = threading.RLock()
+        # Told of every settled request's records at once: the spool settles a
+        # request's worth under one lock instead of a done-callback per future.
+        self._on_resolved: Callable[[Resolved], None] | None = None
+        # Publishing threads share this lock for every record (see eventwire.yielding).
+        lock = YieldingRLock()
         # Publishers, flush and the leading sender wait on _cond; the other idle
         # senders on _followers, so a change wakes one sender, not all of them.
-        self._cond = threading.Condition(lock)
-        self._followers = threading.Condition(lock)
+        self._cond = condition_on(lock)
+        self._followers = condition_on(lock)
         # Every future of this producer waits on this one (see ProducerFuture).
         self._settled = threading.Condition()
         self._closing = False
@@ -144,6 +149,8 @@ class Producer:
             self._spooled = SpooledDelivery(
                 spooled, self._enqueue_many, self._new_future, self._core.settings
             )
+            self._on_resolved = self._spooled.resolved
+            self._spooled.start()
 
     @property
     def core(self) -> ProducerCore:
@@ -187,6 +194,15 @@ class Producer:
             return self._spooled.publish(*prepared)
         return self._enqueue(*prepared)
 
+    def _publishes_at_once(self) -> bool:
+        """Whether ``publish`` returns without waiting (``AsyncProducer`` then skips a thread).
+
+        Only a spooled producer under fsync ``"batch"`` with room to spare: a
+        plain one may wait for buffer room, an ``"always"`` spool for a commit.
+        """
+        spooled = self._spooled
+        return spooled is not None and spooled.returns_at_once(self._core.max_record_size)
+
     def publish_record(self, record: Record) -> Future[PublishResult]:
         """Queue a ready-made record (no event hooks run); otherwise like ``publish``."""
         self._check_open()
@@ -227,19 +243,23 @@ class Producer:
         return ProducerFuture(self._settled)
 
     def _enqueue_many(
-        self, items: Sequence[tuple[Record, Event | None, Future[PublishResult]]]
+        self, items: Sequence[tuple[int, Record, Event | None, Future[PublishResult]]]
     ) -> None:
-        """Queue records that fit (the spool feeder stays within the buffer) under one lock.
+        """Queue spooled records (the feeder stays within the buffer) under one lock.
 
-        Each future must come from ``_new_future``.
+        Each item is the record's spool number (its ``tag``), the record, its
+        event and a future from ``_new_future``; their outcomes reach
+        ``on_resolved``.
         """
         engine, core = self._engine, self._core
         nbytes = 0
         with self._cond:
             self._check_open()
-            for record, event, future in items:
+            for tag, record, event, future in items:
                 size = record.size
-                engine.add(core.pending(record, future, event, size))
+                item = core.pending(record, future, event, size)
+                item.tag = tag
+                engine.add(item)
                 nbytes += size
             self._cond.notify_all()
         core.metrics.queued(len(items), nbytes)
@@ -378,6 +398,8 @@ class Producer:
         A future the caller cancelled takes no result; the outcome is still counted.
         """
         resolve_all(self._settled, [(item.future, result) for item, result in resolved])
+        if self._on_resolved is not None:
+            self._on_resolved(resolved)
 
     def _step(self, force: bool) -> tuple[Job, Resolved]:
         """Without a background thread: the next thing to do (lock held)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -14,9 +15,9 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, prog: str = "python -m eventwire.spool") -> int:
     """Run one command; the exit status (2 with a one-line message when the spool is busy)."""
-    parser = argparse.ArgumentParser(prog="python -m eventwire.spool", description=__doc__)
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     commands = parser.add_subparsers(required=True, dest="command", metavar="COMMAND")
     for name, text in (
         ("show", "undelivered records, their bytes and dead letters"),
@@ -29,6 +30,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if name == "dead":
             command.add_argument("--limit", type=int, default=100)
     args = parser.parse_args(argv)
+    if not os.path.isdir(args.directory):
+        # Opening would create an empty spool; a mistyped path should say so instead.
+        print(f"error: no spool directory at {args.directory!r}", file=sys.stderr)
+        return 2
     try:
         # Taking the spool locks it: a running producer makes this a clear error.
         with Spool(args.directory) as spool:

@@ -19,9 +19,12 @@ SQLite: a removal entry (a tombstone) in the log cancels them, so a crash
 does not bring them back.
 
 Entry: ``<length u32><crc32 u32><payload>``. A record's payload is ``A`` then
-``<seq u64><ordered u8>``, four ``u32`` lengths (partition key, explicit hash
-key + 1 or 0 for none, event id, event type), those UTF-8 strings, and the
-data; a removal's is ``R`` then the removed sequence numbers as ``u64``.
+``<seq u64>`` and its body: ``<ordered u8>``, four ``u32`` lengths (partition
+key, explicit hash key + 1 or 0 for none, event id, event type), those UTF-8
+strings, and the data. Its CRC runs over the body first and the sequence
+number last, so the body's part is computed before the spool's lock is taken
+and only the eight bytes of the number under it. A removal's payload is ``R``
+then the removed sequence numbers as ``u64``, its CRC over all of it.
 """
 
 from __future__ import annotations
@@ -39,23 +42,25 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 _HEADER = struct.Struct("<II")
-_FIXED = struct.Struct("<QBIIII")
+_SEQ = struct.Struct("<Q")
+_FIXED = struct.Struct("<BIIII")
 FILE_BYTES = 4 * 1024 * 1024
 """Size of a journal file (sparse until written)."""
 PREFIX = "journal-"
 SUFFIX = ".log"
 
+Body = tuple[bytes, int]
+"""A record's entry body and that body's running CRC, ready for a sequence number."""
 
-def encode(seq: int, record: Record) -> bytes:
-    """One journal entry for ``record`` numbered ``seq``."""
+
+def body(record: Record) -> Body:
+    """The part of ``record``'s entry that does not depend on its sequence number."""
     key = record.partition_key.encode()
     hash_key = b"" if record.explicit_hash_key is None else record.explicit_hash_key.encode()
     event_id, event_type = record.event_id.encode(), record.event_type.encode()
-    payload = b"".join(
+    data = b"".join(
         (
-            b"A",
             _FIXED.pack(
-                seq,
                 record.ordered,
                 len(key),
                 0 if record.explicit_hash_key is None else len(hash_key) + 1,
@@ -69,13 +74,38 @@ def encode(seq: int, record: Record) -> bytes:
             record.data,
         )
     )
-    return _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+    return data, zlib.crc32(data, _RECORD_CRC)
+
+
+_RECORD_CRC = zlib.crc32(b"A")
+_RECORD, _REMOVAL = ord("A"), ord("R")
+
+
+def numbered(seq: int, prepared: Body) -> bytes:
+    """The whole entry of a record whose body is ``prepared``, numbered ``seq``."""
+    data, crc = prepared
+    number = _SEQ.pack(seq)
+    return _HEADER.pack(len(data) + 9, zlib.crc32(number, crc)) + b"A" + number + data
+
+
+def encode(seq: int, record: Record) -> bytes:
+    """One journal entry for ``record`` numbered ``seq``."""
+    return numbered(seq, body(record))
 
 
 def encode_removal(seqs: list[int]) -> bytes:
     """One journal entry cancelling the records ``seqs``."""
     payload = b"R" + struct.pack(f"<{len(seqs)}Q", *seqs)
     return _HEADER.pack(len(payload), zlib.crc32(payload)) + payload
+
+
+def _intact(payload: memoryview, crc: int) -> bool:
+    """Whether ``payload`` matches ``crc`` (a record's CRC runs over its number last)."""
+    if payload[0] != _RECORD:
+        return zlib.crc32(payload) == crc
+    return len(payload) >= 9 + _FIXED.size and crc == zlib.crc32(
+        payload[1:9], zlib.crc32(payload[9:], _RECORD_CRC)
+    )
 
 
 def decode(buffer: bytes, records: dict[int, Record], removed: set[int] | None = None) -> None:
@@ -85,24 +115,26 @@ def decode(buffer: bytes, records: dict[int, Record], removed: set[int] | None =
     in SQLite already) goes to ``removed``. Stops at the first torn or corrupt
     entry, or at the zeros after the last one.
     """
+    view = memoryview(buffer)
     offset = 0
     while offset + _HEADER.size <= len(buffer):
         length, crc = _HEADER.unpack_from(buffer, offset)
         start = offset + _HEADER.size
-        payload = buffer[start : start + length]
-        if len(payload) != length or length < 1 or zlib.crc32(payload) != crc:
+        payload = view[start : start + length]
+        if len(payload) != length or length < 1 or not _intact(payload, crc):
             break
         offset = start + length
-        if payload[:1] == b"R":
+        if payload[0] == _REMOVAL:
             for (seq,) in struct.iter_unpack("<Q", payload[1:]):
                 if records.pop(seq, None) is None and removed is not None:
                     removed.add(seq)
             continue
-        seq, ordered, key_len, hash_len, id_len, type_len = _FIXED.unpack_from(payload, 1)
-        at = 1 + _FIXED.size
+        (seq,) = _SEQ.unpack_from(payload, 1)
+        ordered, key_len, hash_len, id_len, type_len = _FIXED.unpack_from(payload, 9)
+        at = 9 + _FIXED.size
         fields = []
         for size in (key_len, max(hash_len - 1, 0), id_len, type_len):
-            fields.append(payload[at : at + size].decode())
+            fields.append(bytes(payload[at : at + size]).decode())
             at += size
         records[seq] = Record(
             data=bytes(payload[at:]),
@@ -140,7 +172,10 @@ class Journal:
 
     def write(self, entries: Iterable[bytes]) -> None:
         """Copy ``entries`` into the page cache (raises ``OSError`` if a file cannot be made)."""
-        data = b"".join(entries)
+        self.write_one(b"".join(entries))
+
+    def write_one(self, data: bytes) -> None:
+        """Copy one entry (or several joined) into the page cache; ``OSError`` as ``write``."""
         if self._offset + len(data) > len(self._map):
             self._next(len(data))
         self._map[self._offset : self._offset + len(data)] = data
