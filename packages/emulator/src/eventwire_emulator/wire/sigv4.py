@@ -179,8 +179,9 @@ class Verifier:
 
     What repeats from request to request is worked out once and remembered
     (bounded): signing keys per key, date, region and service; the parse of an
-    Authorization header up to its signature; the time of each X-Amz-Date. None
-    of it depends on anything but its own text, so no check is skipped.
+    Authorization header up to its signature; the time of each X-Amz-Date. Each
+    follows from its own text (a signing key also from the secret), so every
+    check still runs on every request.
     """
 
     def __init__(self, secrets: Mapping[str, str]) -> None:
