@@ -260,12 +260,16 @@ class SpooledDelivery:
                 self._backlog = False
             if earlier:
                 return earlier
+        # Read before popping: records spill only once the queue is full, so if the
+        # spill began before this pass, every record still queued is older than it;
+        # one that began after may be younger than a record just queued, and waits
+        # for the next pass (per-key order).
+        spilled = self._spilled_from
         memory = self._memory
         rows: list[Row] = [memory.popleft() for _ in range(min(limit, len(memory)))]
         if rows:
             self._memory_out_bytes += sum(row[1].size for row in rows)
             return rows
-        spilled = self._spilled_from
         if spilled is None:
             return rows
         read = self.spool.read(max(self._fed_through, spilled - 1), limit)
