@@ -118,6 +118,16 @@ class TestSignatures:
         body = json.dumps({"StreamName": "t", "ShardCount": 1}).encode()
         assert "InvalidSignatureException" == call(wire, headers, body)[1]["__type"]
 
+    def test_tampered_body_with_an_unsigned_payload_hash_header(self, wire: Wire) -> None:
+        # The header is not among the signed ones: it cannot vouch for the body.
+        import hashlib
+
+        headers, original = signed("CreateStream", {"StreamName": "s", "ShardCount": 1})
+        headers["X-Amz-Content-SHA256"] = hashlib.sha256(original).hexdigest()
+        body = json.dumps({"StreamName": "t", "ShardCount": 1}).encode()
+        assert "InvalidSignatureException" == call(wire, headers, body)[1]["__type"]
+        assert 200 == call(wire, headers, original)[0]
+
     def test_expired(self, wire: Wire, clock: ManualClock) -> None:
         headers, body = signed("ListStreams", {})
         clock.advance(15 * 60 + 5)

@@ -263,10 +263,11 @@ class Verifier:
             if value is None:
                 raise InvalidSignature(_MISMATCH)
             lines.append(f"{name}:{' '.join(value.split())}")
-        payload = _get(headers, "x-amz-content-sha256")
-        if payload is None or payload == "UNSIGNED-PAYLOAD":
-            payload = hashlib.sha256(body).hexdigest()
-        lines += ("", credential.signed_text, payload)
+        # The payload line is the hash of the body received, never a header's claim of
+        # it: an x-amz-content-sha256 left out of SignedHeaders would otherwise let a
+        # changed body pass (SigV4: HexEncode(Hash(RequestPayload)); only S3 lets the
+        # signed header stand in for the hash, and checks it against the body).
+        lines += ("", credential.signed_text, hashlib.sha256(body).hexdigest())
         string_to_sign = "\n".join(
             (
                 ALGORITHM,
