@@ -15,6 +15,9 @@ Every rate comes from the median time of single calls, for the ceiling and the
 emulator alike: on a shared machine a neighbour's burst stretches a few calls,
 and a median (unlike a mean or a best-of) ignores them the same way on both sides.
 The client alternates between the two servers in short blocks (see ``run``).
+Each server's CPU time per put_record (user plus system, from Linux's /proc) is
+printed too: on a busy machine it moves less than a rate does, so it shows what a
+change to the server's per-request work is worth.
 """
 
 from __future__ import annotations
@@ -206,16 +209,24 @@ def run() -> None:
                 )  # fmt: skip
                 emulators.append(process)
                 urls.append(url)
-            put, batch = _measure(canned_url, urls)
+            pids = [canned.pid, *(process.pid for process in emulators)]
+            put, batch, cpu = _measure(canned_url, urls, pids)
     finally:
         for process in emulators:
             _stop(process)
         _stop(canned)
-    ceiling_put, ceiling_batch = put.pop(0), batch.pop(0)
+    ceiling_put, ceiling_batch, ceiling_cpu = put.pop(0), batch.pop(0), cpu.pop(0)
     ratios: dict[str, float] = {}
-    for (label, _, judged), ours_put, ours_batch in zip(CONFIGURATIONS, put, batch, strict=True):
+    for (label, _, judged), ours_put, ours_batch, ours_cpu in zip(
+        CONFIGURATIONS, put, batch, cpu, strict=True
+    ):
         print(f"-- emulator with {label}")
         ratios[label] = _report(ceiling_put, ceiling_batch, ours_put, ours_batch, judged=judged)
+        if ours_cpu is not None and ceiling_cpu is not None:
+            print(
+                f"server CPU per put_record: {ours_cpu * 1e6:.0f} us "
+                f"(the canned server's: {ceiling_cpu * 1e6:.0f} us)"
+            )
     persisted = ratios["--data-dir (--fsync batch)"] / ratios["auth off"]
     print(
         f"put_records with --data-dir at {persisted:.0%} of in-memory "
@@ -223,17 +234,40 @@ def run() -> None:
     )
 
 
-def _measure(canned_url: str, urls: list[str]) -> tuple[list[list[float]], list[list[float]]]:
-    """Seconds per call of put_record and put_records, the ceiling's first, then each url's."""
+def _cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time a process has used so far (Linux's /proc), else None."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _measure(
+    canned_url: str, urls: list[str], pids: list[int]
+) -> tuple[list[list[float]], list[list[float]], list[float | None]]:
+    """Seconds per call of put_record and put_records, and CPU seconds per put_record.
+
+    Each list has the ceiling's first, then each url's; a server's CPU is None where
+    the platform does not tell it (it comes from Linux's /proc). Only the client's
+    calls keep a server busy, so its CPU time over the put_record rounds, divided by
+    its calls, is what one call costs it, whatever the latency.
+    """
     clients = [_client(canned_url), *(_client(url) for url in urls)]
     for client in clients:  # warm up: connections, model loading, caches
         _put_record_seconds(client, 200)
         _put_records_seconds(client, 10)
     put: list[list[float]] = [[] for _ in clients]
+    started = [_cpu_seconds(pid) for pid in pids]
     for block in range(PUT_RECORD_CALLS // PUT_RECORD_BLOCK):
         offset = block * PUT_RECORD_BLOCK
         for index, client in enumerate(clients):
             put[index] += _put_record_seconds(client, PUT_RECORD_BLOCK, offset)
+    cpu: list[float | None] = []
+    for pid, before in zip(pids, started, strict=True):
+        after = _cpu_seconds(pid)
+        cpu.append(None if before is None or after is None else (after - before) / PUT_RECORD_CALLS)
     for client in clients[1:]:
         client.delete_stream(StreamName=STREAM)
         client.create_stream(StreamName=STREAM, ShardCount=SHARDS)
@@ -243,7 +277,7 @@ def _measure(canned_url: str, urls: list[str]) -> tuple[list[list[float]], list[
             batch[index] += _put_records_seconds(client, PUT_RECORDS_BLOCK)
     for client in clients:
         client.close()
-    return put, batch
+    return put, batch, cpu
 
 
 def _report(

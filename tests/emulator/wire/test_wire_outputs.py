@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from eventwire_emulator.model import Kinesis
 from tests.emulator.wire.conftest import Client
 from tests.emulator.wire.test_wire_shapes import SERVICE, SHAPES
 
@@ -140,3 +141,27 @@ class TestOutputShapes:
         assert {"ErrorCode": "InternalFailure", "ErrorMessage": 'quote " and \\ back'} == result[
             "Records"
         ][1]
+
+
+class TestPutRecordOutput:
+    """PutRecordOutput (API reference, PutRecord): ShardId, SequenceNumber, EncryptionType."""
+
+    def test_members_are_the_models(self, client: Client, kinesis: Kinesis) -> None:
+        client.ok("CreateStream", StreamName="s", ShardCount=2)
+        answer = client.ok("PutRecord", StreamName="s", Data="aGk=", PartitionKey="k")
+        record = kinesis.get_records(
+            kinesis.get_shard_iterator("s", answer["ShardId"], "TRIM_HORIZON")
+        ).records[0]
+        assert {
+            "ShardId": answer["ShardId"],
+            "SequenceNumber": record.sequence_number,
+            "EncryptionType": "NONE",
+        } == answer
+
+    def test_encryption_type_of_an_encrypted_stream(self, client: Client) -> None:
+        client.ok("CreateStream", StreamName="s", ShardCount=1)
+        client.ok(
+            "StartStreamEncryption", StreamName="s", EncryptionType="KMS", KeyId="alias/aws/kinesis"
+        )
+        answer = client.ok("PutRecord", StreamName="s", Data="aGk=", PartitionKey="k")
+        assert ("KMS", "shardId-000000000000") == (answer["EncryptionType"], answer["ShardId"])

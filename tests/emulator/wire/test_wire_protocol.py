@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -126,6 +128,19 @@ class TestResponseHeaders:
         assert response.headers["x-amzn-RequestId"]
         assert response.headers["x-amz-id-2"]
         assert not response.is_stream
+
+    def test_request_ids_are_random_uuids_and_48_bytes(self, wire: Wire) -> None:
+        responses = [wire.handle(TARGET + "ListStreams", b"{}", JSON_HEADERS) for _ in range(200)]
+        ids = [uuid.UUID(r.headers["x-amzn-RequestId"]) for r in responses]
+        assert [(4, uuid.RFC_4122)] * 200 == [(u.version, u.variant) for u in ids]
+        assert all(
+            str(u) == r.headers["x-amzn-RequestId"] for u, r in zip(ids, responses, strict=True)
+        )
+        assert 200 == len(set(ids))
+        assert set("89ab") == {str(u)[19] for u in ids}  # the variant's random bits vary
+        second = [base64.b64decode(r.headers["x-amz-id-2"], validate=True) for r in responses]
+        assert {48} == {len(raw) for raw in second}
+        assert 200 == len(set(second))
 
     def test_error_headers(self, wire: Wire) -> None:
         response = wire.handle(None, b"{}", {})

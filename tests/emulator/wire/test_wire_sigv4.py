@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from eventwire_emulator.model import Kinesis, ManualClock
 from eventwire_emulator.wire import Wire
@@ -115,6 +118,16 @@ class TestSignatures:
         body = json.dumps({"StreamName": "t", "ShardCount": 1}).encode()
         assert "InvalidSignatureException" == call(wire, headers, body)[1]["__type"]
 
+    def test_tampered_body_with_an_unsigned_payload_hash_header(self, wire: Wire) -> None:
+        # The header is not among the signed ones: it cannot vouch for the body.
+        import hashlib
+
+        headers, original = signed("CreateStream", {"StreamName": "s", "ShardCount": 1})
+        headers["X-Amz-Content-SHA256"] = hashlib.sha256(original).hexdigest()
+        body = json.dumps({"StreamName": "t", "ShardCount": 1}).encode()
+        assert "InvalidSignatureException" == call(wire, headers, body)[1]["__type"]
+        assert 200 == call(wire, headers, original)[0]
+
     def test_expired(self, wire: Wire, clock: ManualClock) -> None:
         headers, body = signed("ListStreams", {})
         clock.advance(15 * 60 + 5)
@@ -134,3 +147,106 @@ class TestSignatures:
         headers, body = signed("CreateStream", {"StreamName": "s", "ShardCount": 1}, secret="x")
         call(wire, headers, body)
         assert [] == wire.kinesis.list_streams().stream_names
+
+
+def _answer(wire: Wire, headers: dict[str, str], body: bytes) -> tuple[int, str, str]:
+    status, document = call(wire, headers, body)
+    return status, document.get("__type", ""), document.get("message", "")
+
+
+class TestRememberedWork:
+    """What the verifier remembers between requests never changes an answer."""
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        tail=st.lists(
+            st.sampled_from([*"abcdef0123456789 ,=\t", "Signature=", ", Signature="]),
+            max_size=40,
+        ).map("".join)
+    )
+    def test_any_signature_answers_as_on_a_first_request(self, tail: str) -> None:
+        # Once a header's part before the signature is remembered, a request with the
+        # same part and any other signature text gets the answer a fresh verifier gives.
+        headers, body = signed("ListStreams", {})
+        clock = ManualClock(time.time())
+        warm = Wire(Kinesis(clock=clock))
+        warm.verifier = Verifier({"AKIDEXAMPLE": "s3cret"})
+        assert 200 == call(warm, headers, body)[0]
+        prefix = headers["Authorization"].rpartition("Signature=")[0]
+        headers["Authorization"] = f"{prefix}Signature={tail}"
+        cold = Wire(Kinesis(clock=clock))
+        cold.verifier = Verifier({"AKIDEXAMPLE": "s3cret"})
+        assert _answer(cold, headers, body) == _answer(warm, headers, body)
+
+    def test_good_signature_twice(self, wire: Wire) -> None:
+        headers, body = signed("ListStreams", {})
+        assert (200, 200) == (call(wire, headers, body)[0], call(wire, headers, body)[0])
+
+    @pytest.mark.parametrize(
+        ("name", "value"),
+        [
+            ("Host", "localhost:4567"),
+            ("X-Amz-Target", "Kinesis_20131202.DescribeLimits"),
+            ("Content-Type", "application/x-amz-json-1.0"),
+        ],
+    )
+    def test_changed_signed_header_after_a_good_request(
+        self, wire: Wire, name: str, value: str
+    ) -> None:
+        headers, body = signed("ListStreams", {})
+        assert 200 == call(wire, headers, body)[0]
+        headers[name] = value
+        assert "InvalidSignatureException" == call(wire, headers, body)[1].get("__type")
+
+    def test_tampered_body_after_a_good_request(self, wire: Wire) -> None:
+        headers, body = signed("ListStreams", {})
+        assert 200 == call(wire, headers, body)[0]
+        assert "InvalidSignatureException" == call(wire, headers, b'{"Limit":1}')[1]["__type"]
+
+    def test_other_secret_with_the_same_scope(self, wire: Wire) -> None:
+        good = signed("ListStreams", {})
+        assert 200 == call(wire, *good)[0]
+        status, document = call(wire, *signed("ListStreams", {}, secret="guess"))
+        assert (400, "InvalidSignatureException") == (status, document["__type"])
+
+    def test_replayed_after_it_expired(self, wire: Wire, clock: ManualClock) -> None:
+        headers, body = signed("ListStreams", {})
+        assert 200 == call(wire, headers, body)[0]
+        clock.advance(15 * 60 + 5)
+        status, document = call(wire, headers, body)
+        assert (400, "InvalidSignatureException") == (status, document["__type"])
+        assert document["message"].startswith("Signature expired: ")
+
+    def test_malformed_date_after_a_good_request(self, wire: Wire) -> None:
+        headers, body = signed("ListStreams", {})
+        assert 200 == call(wire, headers, body)[0]
+        headers["X-Amz-Date"] = headers["X-Amz-Date"][:8] + "T256161Z"
+        assert "IncompleteSignatureException" == call(wire, headers, body)[1]["__type"]
+
+    def test_key_removed_after_a_good_request(self, wire: Wire) -> None:
+        headers, body = signed("ListStreams", {})
+        assert 200 == call(wire, headers, body)[0]
+        assert wire.verifier is not None
+        del wire.verifier.secrets["AKIDEXAMPLE"]
+        assert "UnrecognizedClientException" == call(wire, headers, body)[1]["__type"]
+
+    def test_threads_share_the_remembered_work(self, wire: Wire) -> None:
+        regions = ["us-east-1", "eu-west-1", "ap-south-1"]
+        requests = [signed("ListStreams", {}, region=regions[n % 3]) for n in range(6)]
+        bad = signed("ListStreams", {}, secret="guess")
+
+        def verify_all(_: int) -> list[int]:
+            return [call(wire, *request)[0] for request in [*requests, bad] * 20]
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            answers = list(pool.map(verify_all, range(8)))
+        assert [([200] * 6 + [400]) * 20] * 8 == answers
+
+    def test_memory_is_bounded(self, wire: Wire) -> None:
+        for n in range(300):
+            call(wire, *signed("ListStreams", {}, region=f"region-{n}"))
+        verifier = wire.verifier
+        assert verifier is not None
+        # Read (never set) to show each cache stays within its cap after 300 scopes.
+        sizes = [len(memo.items) for memo in (verifier._keys, verifier._credentials)]
+        assert all(0 < size <= 256 for size in sizes), sizes

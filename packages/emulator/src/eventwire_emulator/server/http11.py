@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import socket
+from collections.abc import Iterable, Iterator
 from http import HTTPStatus
 from typing import TYPE_CHECKING, BinaryIO, cast
 
@@ -57,20 +58,53 @@ def _read_head(rfile: BinaryIO, limits: Limits) -> Request | None:
     parts = line.split()
     if len(parts) != 3 or not parts[2].startswith(b"HTTP/1."):
         raise HttpError(400, "BadRequestException", f"Malformed request line {line[:80]!r}.")
-    method, target, version = (part.decode("latin-1") for part in parts)
-    # Repeats count towards both caps and fold once at the end: linear in the head.
-    headers: dict[str, str] = {}
-    repeats: dict[str, list[str]] = {}
-    count = 0
-    size = 0
+    method, target, version = (
+        parts[0].decode("latin-1"),
+        parts[1].decode("latin-1"),
+        parts[2].decode("latin-1"),
+    )
+    buffered = _buffered_fields(rfile, limits)
+    fields = buffered if buffered is not None else _within(limits, _read_fields(rfile))
+    return Request(method, target, version, _parse_fields(fields))
+
+
+def _buffered_fields(rfile: BinaryIO, limits: Limits) -> list[str] | None:
+    """The header lines, if the whole head is buffered and within limits; else None.
+
+    Clients send a head in one piece, so one slice replaces a readline per line.
+    Lines are cut where `readline` would cut them (after each LF) and the head ends
+    at the first empty line, CRLF or bare LF, as when reading line by line. Nothing
+    is consumed when None is returned: the line reader then reads the same lines
+    and refuses the same one a head over the limits.
+    """
+    buffered = cast(io.BufferedReader, rfile).peek(1)
+    end = buffered.find(b"\r\n\r\n")
+    # end + 2 is the head's size with every line's CRLF, so no line is over MAX_LINE.
+    if end < 0 or end + 2 > min(limits.max_header_bytes, MAX_LINE):
+        return None
+    lines = buffered[: end + 1].decode("latin-1").split("\n")
+    if len(lines) > limits.max_headers or "\r" in lines or "" in lines:
+        return None  # too many, or an empty line before the CRLF CRLF ended the head
+    rfile.read(end + 4)
+    return lines
+
+
+def _read_fields(rfile: BinaryIO) -> Iterator[str]:
+    """The header lines (without their LF), read one at a time."""
     while True:
         line = _readline(rfile)
         if line in (b"\r\n", b"\n"):
-            break
+            return
         if not line:
             raise HttpError(400, "BadRequestException", "The request headers ended early.")
-        count += 1
-        size += len(line)
+        yield line.decode("latin-1").removesuffix("\n")
+
+
+def _within(limits: Limits, lines: Iterator[str]) -> Iterator[str]:
+    """`lines`, refused (431) at the first past the header count or bytes in `limits`."""
+    size = 0
+    for count, line in enumerate(lines, 1):
+        size += len(line) + 1
         if count > limits.max_headers or size > limits.max_header_bytes:
             raise HttpError(
                 431,
@@ -78,10 +112,20 @@ def _read_head(rfile: BinaryIO, limits: Limits) -> Request | None:
                 f"The request has more than {limits.max_headers} header lines "
                 f"or {limits.max_header_bytes} bytes of them.",
             )
-        name, colon, value = line.decode("latin-1").partition(":")
+        yield line
+
+
+def _parse_fields(lines: Iterable[str]) -> dict[str, str]:
+    """Header lines (without their LF) as a dict of lower-case names."""
+    # Repeats fold once at the end: linear in the head.
+    headers: dict[str, str] = {}
+    repeats: dict[str, list[str]] = {}
+    for line in lines:
+        name, colon, value = line.partition(":")
         name = name.strip().lower()
         if not colon or not name or " " in name:
-            raise HttpError(400, "BadRequestException", f"Malformed header line {line[:80]!r}.")
+            raw = (line + "\n").encode("latin-1")
+            raise HttpError(400, "BadRequestException", f"Malformed header line {raw[:80]!r}.")
         value = value.strip()
         if name in headers:
             repeats.setdefault(name, [headers[name]]).append(value)
@@ -90,7 +134,7 @@ def _read_head(rfile: BinaryIO, limits: Limits) -> Request | None:
     # Repeated headers fold into one comma-separated value (RFC 9110 section 5.3).
     for name, values in repeats.items():
         headers[name] = ", ".join(values)
-    return Request(method, target, version, headers)
+    return headers
 
 
 def _read_chunked(rfile: BinaryIO, max_body: int) -> bytes:

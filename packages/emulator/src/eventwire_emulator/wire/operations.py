@@ -103,7 +103,7 @@ def describe_limits(kinesis: Kinesis, params: Params) -> JsonObject:
     }
 
 
-def put_record(kinesis: Kinesis, params: Params) -> JsonObject:
+def put_record(kinesis: Kinesis, params: Params) -> bytes:
     """PutRecord."""
     result = kinesis.put_record(
         stream_of(params),
@@ -112,11 +112,7 @@ def put_record(kinesis: Kinesis, params: Params) -> JsonObject:
         explicit_hash_key=params.get("ExplicitHashKey"),
         sequence_number_for_ordering=params.get("SequenceNumberForOrdering"),
     )
-    return {
-        "ShardId": result.shard_id,
-        "SequenceNumber": result.sequence_number,
-        "EncryptionType": result.encryption_type,
-    }
+    return serialize.put_record_body(result)
 
 
 def put_records(kinesis: Kinesis, params: Params) -> bytes:

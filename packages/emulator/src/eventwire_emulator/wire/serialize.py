@@ -16,6 +16,7 @@ from eventwire_emulator.model import (
     Consumer,
     GetRecordsResult,
     HashRange,
+    PutRecordResult,
     PutRecordsResult,
     Record,
     Shard,
@@ -187,6 +188,18 @@ def tag_list(tags: list[tuple[str, str]] | dict[str, str]) -> list[JsonObject]:
     """TagList: ``[{"Key": ..., "Value": ...}]``."""
     pairs = tags.items() if isinstance(tags, dict) else tags
     return [{"Key": key, "Value": value} for key, value in pairs]
+
+
+def put_record_body(result: PutRecordResult) -> bytes:
+    """PutRecordOutput, encoded directly as `put_records_body` encodes its entries.
+
+    The generic JSON encoder cost about 5 us a call for these three members, a
+    tenth of the server's CPU time for a PutRecord (py-spy, in place).
+    """
+    return (
+        f'{{"ShardId":"{result.shard_id}","SequenceNumber":"{result.sequence_number}",'
+        f'"EncryptionType":{_string(result.encryption_type)}}}'
+    ).encode()
 
 
 def put_records_body(result: PutRecordsResult) -> bytes:
