@@ -206,9 +206,7 @@ class Spool:
             self._next_seq = seq + 1
             self._note_queued()
             self._pending[seq] = record
-            self._pending_bytes += size
-            self._records += 1
-            self._bytes += size
+            self._count_in(1, size)
             on_assigned(seq, record, context)
         finally:
             mutex.release()
@@ -246,9 +244,7 @@ class Spool:
             self._next_seq = first + len(records)
             self._note_queued()
             self._pending.update(added)
-            self._pending_bytes += nbytes
-            self._records += len(records)
-            self._bytes += nbytes
+            self._count_in(len(records), nbytes)
             if on_assigned is not None:
                 on_assigned(added)
             if self._journal is not None:
@@ -257,6 +253,12 @@ class Spool:
             self._queued_ticket += 1
             self._commit_through(self._queued_ticket)
         return seqs
+
+    def _count_in(self, records: int, nbytes: int) -> None:
+        """Count newly numbered records, now pending a commit (lock held)."""
+        self._pending_bytes += nbytes
+        self._records += records
+        self._bytes += nbytes
 
     def _commit_loop(self) -> None:
         """Under ``"batch"``: move journaled records into SQLite once they linger, until closed.
