@@ -253,6 +253,22 @@ class TestRelay:
 class TestCommandLine:
     """python -m eventwire.outbox: DDL, create, relay, revive; bad input exits 2 with a reason."""
 
+    def test_without_sqlalchemy_the_commands_say_how_to_get_it(self) -> None:
+        import subprocess
+        import sys
+
+        script = (
+            "import sys; sys.modules['sqlalchemy'] = None\n"
+            "from eventwire.cli import run\n"
+            "raise SystemExit(run(['outbox', 'ddl']))\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+        )
+        assert 3 == done.returncode  # ExitCode.CONFIGURATION
+        assert "pip install 'eventwire-core[outbox]'" in done.stderr
+        assert "Traceback" not in done.stderr
+
     def test_ddl_create_and_drain(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         from eventwire.outbox.__main__ import main
 

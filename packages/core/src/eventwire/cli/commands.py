@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
+from eventwire.errors import ConfigurationError
 from eventwire.plugins import BUILTIN, ENTRY_POINT_GROUP
 
 if TYPE_CHECKING:
@@ -61,7 +62,11 @@ def _module_commands(name: str, module: str, short_help: str) -> click.Command:
     """
 
     def callback(args: tuple[str, ...]) -> int:
-        main = import_module(module).main
+        try:
+            main = import_module(module).main
+        except ModuleNotFoundError as exc:
+            # An extra left out (SQLAlchemy for the outbox): its own message says which.
+            raise ConfigurationError(f"eventwire {name}: {exc}") from exc
         return int(main(list(args), prog=f"eventwire {name}"))
 
     return click.Command(

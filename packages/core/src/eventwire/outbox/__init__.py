@@ -5,6 +5,14 @@ Needs the ``outbox`` extra (``pip install eventwire-core[outbox]``): SQLAlchemy 
 
 from __future__ import annotations
 
+try:
+    import sqlalchemy  # noqa: F401  # only to say what is missing, before the imports below
+except ModuleNotFoundError as exc:
+    raise ModuleNotFoundError(
+        "the transactional outbox needs SQLAlchemy 2: pip install 'eventwire-core[outbox]'",
+        name=exc.name,
+    ) from exc
+
 from eventwire.outbox.aio import AsyncOutboxRelay
 from eventwire.outbox.claims import RelayStats
 from eventwire.outbox.relay import OutboxRelay, revive_dead
