@@ -119,7 +119,9 @@ class TestSignatures:
         assert "InvalidSignatureException" == call(wire, headers, body)[1]["__type"]
 
     def test_tampered_body_with_an_unsigned_payload_hash_header(self, wire: Wire) -> None:
-        # The header is not among the signed ones: it cannot vouch for the body.
+        # The header is not among the signed ones: it cannot vouch for the body. The
+        # canonical request's last line is HexEncode(Hash(RequestPayload)) (AWS IAM
+        # User Guide, "Create a signed AWS API request", step 1), the received body's.
         import hashlib
 
         headers, original = signed("CreateStream", {"StreamName": "s", "ShardCount": 1})
