@@ -37,13 +37,14 @@ class TestPublicSurface:
             "DEFAULT_MAX_RECORD_SIZE", "MAX_HASH_KEY", "MAX_PARTITION_KEY_LENGTH",
             "MAX_RECORDS_PER_REQUEST", "MAX_RECORD_SIZE_LIMIT", "MAX_REQUEST_BYTES",
             "RETRYABLE_AWS_CODES", "SHARD_WRITE_BYTES_PER_SECOND",
-            "SHARD_WRITE_RECORDS_PER_SECOND", "AsyncBackend", "Backend", "InlineAsyncBackend",
+            "SHARD_WRITE_RECORDS_PER_SECOND", "AsyncBackend", "Backend", "CheckedRecords",
+            "InlineAsyncBackend",
             "PublishFailure", "PublishReceipt", "PublishResult", "Record", "ShardInfo",
             "ThreadedAsyncBackend", "UserRecord", "aggregate", "async_backend_for",
             "check_hash_key", "check_partition_key", "deaggregate", "encode",
             "error_for_aws_code", "failure_from",
             "get_plugin_manager", "is_aggregated", "local_problem", "make_plugin_manager",
-            "record_for", "record_weight", "split_requests",
+            "record_for", "record_weight", "records_for", "split_requests",
         ]  # fmt: skip
         assert expected == eventwire.backends.__all__
         assert all(hasattr(eventwire.backends, name) for name in expected)

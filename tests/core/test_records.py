@@ -3,7 +3,14 @@ from __future__ import annotations
 import pytest
 
 from eventwire import Event, InvalidEventError, RecordTooLargeError
-from eventwire.backends import DEFAULT_MAX_RECORD_SIZE, MAX_RECORD_SIZE_LIMIT, record_for
+from eventwire.backends import (
+    DEFAULT_MAX_RECORD_SIZE,
+    MAX_RECORD_SIZE_LIMIT,
+    CheckedRecords,
+    local_problem,
+    record_for,
+    records_for,
+)
 
 from .sample_events import PersonCreated
 
@@ -76,3 +83,114 @@ class TestRecordContents:
         """Without any source the event cannot be encoded."""
         with pytest.raises(InvalidEventError, match="has no source"):
             record_for(PersonCreated(person_id=3, name="c"))
+
+
+class Flagged(Event, partition_key="key", ordered=True, registry=None):
+    key: str
+
+
+class Routed(Event, partition_key="key", explicit_hash_key="hash_key", registry=None):
+    key: str
+    hash_key: str
+
+
+class Measured(Event, partition_key="key", registry=None):
+    key: str
+    value: float
+
+
+def mixed_batch() -> list[Event]:
+    """Events that take records_for's inline path and events that take record_for's."""
+    return [
+        Blob(key="k1", text="plain"),
+        Blob(key="k2", text="own source", source="mine"),
+        Blob(key="k3", text="subject", subject="s"),
+        Blob(key="k4", text="extensions", extensions={"traceparent": "00-" + "1" * 32 + "-01"}),
+        Blob(key="clé", text="a key that is not ASCII"),
+        Routed(key="k5", hash_key="12345"),
+        Measured(key="k6", value=1.5),
+        PersonCreated(person_id=7, name="another class"),
+        Blob(key="k7", text="back to the first class"),
+    ]
+
+
+class TestRecordsFor:
+    """records_for gives record_for's records and errors, for a whole batch at once."""
+
+    @pytest.mark.parametrize("extensions", [None, {"hook": "x"}])
+    def test_same_records_as_one_by_one(self, extensions: dict[str, object] | None) -> None:
+        """Every record, field by field and byte by byte, is the one record_for gives."""
+        events = mixed_batch()
+        expected = [record_for(e, source="svc", extensions=extensions) for e in events]
+        assert expected == list(records_for(events, source="svc", extensions=extensions))
+
+    def test_an_empty_batch(self) -> None:
+        assert () == records_for([], source="svc")
+
+    @pytest.mark.parametrize(
+        ("event", "error", "match"),
+        [
+            (Blob(key="k", text="x" * DEFAULT_MAX_RECORD_SIZE), RecordTooLargeError, "bytes"),
+            (Measured(key="k", value=float("nan")), InvalidEventError, "not a JSON number"),
+            (Blob(key="\ud800", text=""), InvalidEventError, "surrogate"),
+            (Blob(key="", text=""), InvalidEventError, "must not be empty"),
+        ],
+        ids=["too-large", "nan", "lone-surrogate-key", "empty-key"],
+    )
+    def test_the_first_failure_is_record_fors(
+        self, event: Event, error: type[Exception], match: str
+    ) -> None:
+        """An event record_for refuses stops the batch with record_for's error and message."""
+        with pytest.raises(error, match=match) as alone:
+            record_for(event, source="svc")
+        with pytest.raises(error) as batched:
+            records_for([Blob(key="k", text="fine"), event], source="svc")
+        assert str(alone.value) == str(batched.value)
+
+    def test_no_source_anywhere(self) -> None:
+        with pytest.raises(InvalidEventError, match="has no source"):
+            records_for([Blob(key="k", text="")])
+
+    def test_exactly_at_the_limit(self) -> None:
+        """The inline size check counts as record_for's: the limit passes, one byte more fails."""
+        fill = 300 - overhead("k")
+        [record] = records_for([Blob(key="k", text="x" * fill)], source="s", max_record_size=300)
+        assert 300 == record.size
+        with pytest.raises(RecordTooLargeError) as info:
+            records_for([Blob(key="k", text="x" * (fill + 1))], source="s", max_record_size=300)
+        assert (301, 300) == (info.value.size, info.value.limit)
+
+
+class TestCheckedRecords:
+    """What records_for vouches for, so that a backend need not check again."""
+
+    def test_every_record_passes_the_local_checks(self) -> None:
+        records = records_for(mixed_batch(), source="svc")
+        assert isinstance(records, CheckedRecords)
+        assert [None] * len(records) == [local_problem(record) for record in records]
+
+    def test_it_cannot_change(self) -> None:
+        """A tuple: nothing can be put into it after the check; a slice is a plain tuple."""
+        records = records_for(mixed_batch(), source="svc")
+        assert isinstance(records, tuple)
+        assert not hasattr(records, "append")
+        assert type(records[:2]) is tuple
+
+    @pytest.mark.parametrize(
+        ("events", "ordered"),
+        [
+            ([Blob(key="k", text="")], False),
+            ([Blob(key="k", text=""), Flagged(key="k")], True),
+            ([Flagged(key="k", source="own")], True),  # one that takes record_for's path
+        ],
+    )
+    def test_ordered_says_whether_any_record_is(self, events: list[Event], ordered: bool) -> None:
+        records = records_for(events, source="svc")
+        assert isinstance(records, CheckedRecords)
+        assert (ordered, ordered) == (records.ordered, any(r.ordered for r in records))
+
+    def test_a_limit_above_kinesis_gets_a_plain_list(self) -> None:
+        """Records checked against more than 10 MiB are not vouched for."""
+        records = records_for([Blob(key="k", text="")], source="s",
+                              max_record_size=MAX_RECORD_SIZE_LIMIT + 1)  # fmt: skip
+        assert type(records) is list

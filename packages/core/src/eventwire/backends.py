@@ -36,6 +36,7 @@ from eventwire.limits import (
 )
 from eventwire.plugins import get_plugin_manager, make_plugin_manager
 from eventwire.records import (
+    CheckedRecords,
     PublishFailure,
     PublishReceipt,
     PublishResult,
@@ -43,6 +44,7 @@ from eventwire.records import (
     ShardInfo,
     failure_from,
     record_for,
+    records_for,
 )
 
 __all__ = [
@@ -57,6 +59,7 @@ __all__ = [
     "SHARD_WRITE_RECORDS_PER_SECOND",
     "AsyncBackend",
     "Backend",
+    "CheckedRecords",
     "InlineAsyncBackend",
     "PublishFailure",
     "PublishReceipt",
@@ -79,5 +82,6 @@ __all__ = [
     "make_plugin_manager",
     "record_for",
     "record_weight",
+    "records_for",
     "split_requests",
 ]

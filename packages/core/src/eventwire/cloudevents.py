@@ -82,7 +82,7 @@ def encode_planned(
             pass  # the general path below names what could not be encoded
         else:
             if plan.floats:
-                _check_finite(event, data)
+                check_finite(event, data)
             return data
     return _encode_in_parts(event, source, extensions)
 
@@ -129,7 +129,7 @@ def _encode_in_parts(
     except ValueError as exc:  # pydantic's serialization errors and UnicodeEncodeError
         raise unencodable(event, exc) from exc
     if event_class.__eventwire_floats__:
-        _check_finite(event, payload)
+        check_finite(event, payload)
     parts = [event_class.__eventwire_head__, envelope[1:-1]]
     if event.source is None:
         if not source:
@@ -151,10 +151,11 @@ def _encode_in_parts(
     return b"".join(parts)
 
 
-def _check_finite(event: Event, data: bytes) -> None:
+def check_finite(event: Event, data: bytes) -> None:
     """Raise ``InvalidEventError`` if ``event`` holds NaN or infinity, which JSON lacks.
 
-    Only for classes that can write a float (``may_write_non_finite``).
+    Only for classes that can write a float (``may_write_non_finite``); ``data``
+    is the event's encoded document or payload.
     """
     # Events write them as tokens: two byte scans find them (a match inside a string
     # costs one field walk that finds nothing); nested models of other kinds write null.

@@ -12,10 +12,10 @@ from eventwire.errors import (
     RecordTooLargeError,
 )
 from eventwire.events import Event, extension_name_problem
-from eventwire.records import PublishFailure, Record, record_for
+from eventwire.records import PublishFailure, Record, record_for, records_for
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     import pluggy
 
@@ -44,7 +44,7 @@ class PreparedBatch(NamedTuple):
 
     results: list[PublishResult | None]
     events: list[Event]
-    records: list[Record]
+    records: Sequence[Record]
     positions: list[int]
     active: ActiveHooks
 
@@ -174,25 +174,25 @@ class EventPreparer:
         active = self.active()
         if not active.any and active.serializer is None:
             # No hook sees the events, so preparing one is record_for alone, which has no
-            # side effects: try the whole batch in one comprehension (this runs once per
-            # event of every batch), and prepare event by event only if one fails.
-            limit, source = self.settings.max_record_size, self.settings.source
-            extensions = active.extensions
+            # side effects: encode the whole batch in one records_for call (this runs once
+            # per event of every batch), and prepare event by event only if one fails.
             events_only = [event for event in items if isinstance(event, Event)]
             if len(events_only) == len(items):
                 try:
-                    records = [
-                        record_for(event, max_record_size=limit, source=source,
-                                   extensions=extensions)
-                        for event in events_only
-                    ]  # fmt: skip
+                    checked = records_for(
+                        events_only,
+                        max_record_size=self.settings.max_record_size,
+                        source=self.settings.source,
+                        extensions=active.extensions,
+                    )
                 except EventwireError:
                     pass
                 else:
-                    positions = list(range(len(items)))
-                    return PreparedBatch(results, events_only, records, positions, active)
+                    every = list(range(len(items)))
+                    return PreparedBatch(results, events_only, checked, every, active)
         ready: list[Event] = []
-        records, positions = [], []
+        records: list[Record] = []
+        positions: list[int] = []
         for position, event in enumerate(items):
             try:
                 prepared, record = self.prepare(event, active)

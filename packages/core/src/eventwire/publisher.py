@@ -21,7 +21,7 @@ from eventwire.records import PublishReceipt, PublishResult, Record
 from eventwire.settings import BACKEND_ENV, PublisherSettings
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
     from types import TracebackType
 
     import pluggy
@@ -209,7 +209,7 @@ class Publisher:
 
 
 def checked_results(
-    backend: str, records: list[Record], delivered: list[PublishResult]
+    backend: str, records: Sequence[Record], delivered: list[PublishResult]
 ) -> list[PublishResult]:
     """``delivered``, after checking the backend gave one result per record.
 

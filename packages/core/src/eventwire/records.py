@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple, Self
 
-from eventwire.cloudevents import encode_planned
+from eventwire.cloudevents import SPECVERSION, check_finite, encode_planned
 from eventwire.errors import RecordTooLargeError
 from eventwire.keys import check_partition_key, explicit_hash_key_for
-from eventwire.limits import DEFAULT_MAX_RECORD_SIZE, MAX_PARTITION_KEY_LENGTH
+from eventwire.limits import (
+    DEFAULT_MAX_RECORD_SIZE,
+    MAX_PARTITION_KEY_LENGTH,
+    MAX_RECORD_SIZE_LIMIT,
+)
 from eventwire.plans import plan_for
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from eventwire.errors import BackendError, EventwireError
     from eventwire.events import Event
@@ -157,3 +161,95 @@ def record_for(
     fields = (data, key, hash_key, event.id, plan.event_type, plan.ordered)
     record: Record = tuple.__new__(Record, fields)
     return record
+
+
+def records_for(
+    events: Iterable[Event],
+    *,
+    max_record_size: int = DEFAULT_MAX_RECORD_SIZE,
+    source: str | None = None,
+    extensions: Mapping[str, object] | None = None,
+) -> CheckedRecords | list[Record]:
+    """``record_for`` over a batch: the same records, in order, from one call.
+
+    A batch usually holds plain events of one class, a short ASCII key each and
+    the publisher's source: for those the loop below does ``record_for``'s work
+    inline (the class's plan read once per run of one class, the document's
+    members written as in ``encode_planned``), which spares about a third of
+    the Python cost per event on ``publish_many``. Any other event goes through
+    ``record_for`` itself, so both give the same bytes and the same errors.
+
+    The answer is ``CheckedRecords`` (so a backend need not check the records
+    again) unless ``max_record_size`` is above what Kinesis allows, in which
+    case it is a list.
+
+    Raises:
+        EventwireError: as ``record_for``, for the first event that fails.
+    """
+    records: list[Record] = []
+    append = records.append
+    new = tuple.__new__
+    last_class: type[Event] | None = None
+    ordered = False
+    for event in events:
+        event_class = type(event)
+        if event_class is not last_class:
+            plan = event_class.__eventwire_plan__ or plan_for(event_class)
+            last_class = event_class
+            ordered = ordered or plan.ordered
+            event_type, document, floats = plan.event_type, plan.document, plan.floats
+            usual_class = document is not None and plan.hash_key is None and bool(source)
+        fields = event.__dict__
+        key = plan.partition_key(event)
+        if not (
+            usual_class
+            and not extensions
+            and fields["source"] is None
+            and fields["subject"] is None
+            and not fields["extensions"]
+            and type(key) is str
+            and 0 < len(key) <= MAX_PARTITION_KEY_LENGTH
+            and key.isascii()
+        ):
+            append(record_for(event, max_record_size=max_record_size, source=source,
+                              extensions=extensions))  # fmt: skip
+            continue
+        members = {
+            "specversion": SPECVERSION, "type": event_type, "id": fields["id"],
+            "time": fields["time"], "datacontenttype": fields["datacontenttype"],
+            "source": source, "data": fields,
+        }  # fmt: skip
+        try:
+            data = document.to_json(members)  # type: ignore[union-attr]  # usual_class: not None
+        except ValueError:
+            # record_for's general path names what could not be encoded.
+            append(record_for(event, max_record_size=max_record_size, source=source))
+            continue
+        if floats:
+            check_finite(event, data)
+        if len(data) + len(key) > max_record_size:  # an ASCII key: one byte a character
+            raise RecordTooLargeError(event_type, len(data) + len(key), max_record_size)
+        append(new(Record, (data, key, None, fields["id"], event_type, plan.ordered)))
+    if max_record_size > MAX_RECORD_SIZE_LIMIT:
+        return records
+    return CheckedRecords(records, ordered=ordered)
+
+
+class CheckedRecords(tuple[Record, ...]):
+    """An immutable batch of records that ``records_for`` built and checked.
+
+    Each record passed ``record_for``'s checks against a maximum record size
+    within the Kinesis limit, so ``local_problem`` finds nothing in any of
+    them: a backend may skip that check, a Python loop over every record of
+    every batch. Being a tuple of named tuples, it cannot change after the
+    check. ``ordered`` says whether any of its records asks for strict
+    ordering, so a backend need not look at each to learn that none does.
+    """
+
+    ordered: bool
+
+    def __new__(cls, records: Iterable[Record], *, ordered: bool) -> Self:
+        """Hold ``records``; ``ordered``: whether any of them asks for strict ordering."""
+        checked = super().__new__(cls, records)
+        checked.ordered = ordered
+        return checked

@@ -14,6 +14,7 @@ fails, the records after it fail too, unsent, instead of arriving out of order.
 from __future__ import annotations
 
 import copy
+import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,13 @@ from eventwire import (
     PublishResult,
     StreamNotFoundError,
 )
-from eventwire.backends import Record, failure_from, local_problem, split_requests
+from eventwire.backends import (
+    CheckedRecords,
+    Record,
+    failure_from,
+    local_problem,
+    split_requests,
+)
 from eventwire_kinesis.errors import (
     BOTO_ERRORS,
     RETRYABLE_CODES,
@@ -47,6 +54,8 @@ if TYPE_CHECKING:
     from eventwire_kinesis.retry import Backoff
 
 PUT_RECORDS = "kinesis:PutRecords"
+
+_ordered = operator.attrgetter("ordered")
 
 # Errors that no later request to the same stream can escape: stop sending at once.
 _STREAM_FATAL = (StreamNotFoundError, PermissionDeniedError)
@@ -94,6 +103,8 @@ class BatchRun:
         self.failed_keys: dict[str, PublishFailure] = {}
         self.isolating: list[int] = []
         self.fatal: BackendError | None = None
+        # Whether any record asks for strict ordering (start() finds out).
+        self.ordered = True
 
     def run(self) -> list[PublishResult]:
         """Send until every record is delivered or failed; results in input order."""
@@ -110,8 +121,14 @@ class BatchRun:
 
     def start(self) -> list[int]:
         """Fail the records no stream could take; the positions left to send."""
+        records = self.records
+        if type(records) is CheckedRecords:
+            # records_for checked each record already, and knows whether any is ordered.
+            self.ordered = records.ordered
+            return list(range(len(records)))
+        self.ordered = any(map(_ordered, records))
         pending: list[int] = []
-        for position, record in enumerate(self.records):
+        for position, record in enumerate(records):
             problem = local_problem(record)
             if problem is None:
                 pending.append(position)
@@ -125,6 +142,8 @@ class BatchRun:
 
     def admit(self, pending: list[int]) -> tuple[list[int], list[int]]:
         """Split ``pending`` into what this round sends and what waits (ordered successors)."""
+        if not self.ordered:
+            return pending, []
         send: list[int] = []
         held: list[int] = []
         keys: set[str] = set()
@@ -176,20 +195,29 @@ class BatchRun:
                 self.fail(position, error)
             return None
         self.requests += 1
-        records = self.records
         attempts = self.attempts
-        entries: list[PutRecordsRequestEntryTypeDef] = []
-        for position in chunk:
-            attempts[position] += 1
-            record = records[position]
-            if record.explicit_hash_key is None:  # entry(), inlined for the usual record
-                entries.append({"Data": record.data, "PartitionKey": record.partition_key})
-            else:
-                entries.append(entry(record))
+        low, high = chunk[0], chunk[-1] + 1
+        if high - low == len(chunk):
+            # A run of neighbours, as every request of a first round is: slices, not a loop.
+            attempts[low:high] = [count + 1 for count in attempts[low:high]]
+            sent = self.records[low:high]
+        else:
+            for position in chunk:
+                attempts[position] += 1
+            sent = [self.records[position] for position in chunk]
+        entries: list[PutRecordsRequestEntryTypeDef] = [
+            # entry(), inlined for the usual record: this runs once per record sent.
+            {"Data": record.data, "PartitionKey": record.partition_key}
+            if record.explicit_hash_key is None
+            else entry(record)
+            for record in sent
+        ]
         return {"Records": entries, **self.stream_params}
 
     def answered(self, chunk: list[int], response: Mapping[str, Any]) -> list[int]:
         """Settle the entries of a PutRecords answer; return the positions to retry."""
+        if self._all_delivered(chunk, response):
+            return []
         records = self.records
         attempts = self.attempts
         retry: list[int] = []
@@ -225,6 +253,38 @@ class BatchRun:
             else:
                 self.fail(position, error_for_code(code, message, self.target, action=PUT_RECORDS))
         return retry
+
+    def _all_delivered(self, chunk: list[int], response: Mapping[str, Any]) -> bool:
+        """Settle an answer whose every entry succeeded in one pass; False if it is not one.
+
+        The usual answer, so its receipts are built by one comprehension, not by
+        ``answered``'s loop: nothing here is ambiguous or ordered (no chain to extend).
+        """
+        answers = response["Records"]
+        if (
+            response.get("FailedRecordCount") != 0
+            or self.ambiguous
+            or self.ordered
+            or len(answers) != len(chunk)
+        ):
+            return False
+        records, attempts = self.records, self.attempts
+        backend, stream = self.target.backend, self.target.stream
+        new = tuple.__new__
+        try:
+            # tuple.__new__ skips the named tuple's Python __new__; fields in declaration order.
+            receipts = [
+                new(PublishReceipt, (records[position].event_id, backend, stream,
+                                     answer["ShardId"], answer["SequenceNumber"],
+                                     attempts[position], False))
+                for position, answer in zip(chunk, answers, strict=True)
+            ]  # fmt: skip
+        except KeyError:  # an entry without a shard or sequence number: answered() says what
+            return False
+        results = self.results
+        for position, receipt in zip(chunk, receipts, strict=True):
+            results[position] = receipt
+        return True
 
     def request_failed(self, chunk: list[int], exc: Exception) -> list[int]:
         """Handle a PutRecords call that failed as a whole; return the positions to retry."""
