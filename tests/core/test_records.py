@@ -151,6 +151,11 @@ class TestRecordsFor:
         with pytest.raises(InvalidEventError, match="has no source"):
             records_for([Blob(key="k", text="")])
 
+    def test_only_events(self) -> None:
+        """Anything that is not an Event is refused by name, wherever it sits in the batch."""
+        with pytest.raises(InvalidEventError, match="Event instances .* not dict"):
+            records_for([Blob(key="k", text=""), {"key": "k"}], source="svc")
+
     def test_exactly_at_the_limit(self) -> None:
         """The inline size check counts as record_for's: the limit passes, one byte more fails."""
         fill = 300 - overhead("k")

@@ -12,7 +12,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from eventwire.cloudevents import document_head
 from eventwire.encodable import has_foreign_models, may_write_non_finite
-from eventwire.errors import EventDefinitionError
+from eventwire.errors import EventDefinitionError, InvalidEventError
 from eventwire.keys import key_getter
 
 if TYPE_CHECKING:
@@ -214,3 +214,10 @@ class Event(BaseModel):
     def with_source(self, source: str) -> Self:
         """Return a copy whose ``source`` is ``source``."""
         return self.model_copy(update={"source": source})
+
+
+def not_an_event(value: object) -> InvalidEventError:
+    """The error for publishing ``value``, which is not an ``Event``."""
+    return InvalidEventError(
+        f"only eventwire.Event instances can be published, not {type(value).__name__}"
+    )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, NamedTuple, Self
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Self
 
 from eventwire.cloudevents import SPECVERSION, check_finite, encode_planned
 from eventwire.errors import RecordTooLargeError
+from eventwire.events import Event, not_an_event
 from eventwire.keys import check_partition_key, explicit_hash_key_for
 from eventwire.limits import (
     DEFAULT_MAX_RECORD_SIZE,
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from eventwire.errors import BackendError, EventwireError
-    from eventwire.events import Event
 
 
 class Record(NamedTuple):
@@ -164,7 +164,7 @@ def record_for(
 
 
 def records_for(
-    events: Iterable[Event],
+    events: Iterable[object],
     *,
     max_record_size: int = DEFAULT_MAX_RECORD_SIZE,
     source: str | None = None,
@@ -184,6 +184,7 @@ def records_for(
     case it is a list.
 
     Raises:
+        InvalidEventError: an item is not an ``Event``.
         EventwireError: as ``record_for``, for the first event that fails.
     """
     records: list[Record] = []
@@ -191,19 +192,27 @@ def records_for(
     new = tuple.__new__
     last_class: type[Event] | None = None
     ordered = False
-    for event in events:
+    # Any, not object: each class is checked to be an Event once per run, not per item.
+    items: Iterable[Any] = events
+    for event in items:
         event_class = type(event)
         if event_class is not last_class:
+            if not issubclass(event_class, Event):
+                raise not_an_event(event)
             plan = event_class.__eventwire_plan__ or plan_for(event_class)
             last_class = event_class
-            ordered = ordered or plan.ordered
-            event_type, document, floats = plan.event_type, plan.document, plan.floats
-            usual_class = document is not None and plan.hash_key is None and bool(source)
+            event_class_ordered = plan.ordered
+            ordered = ordered or event_class_ordered
+            event_type, key_of, document, floats = (
+                plan.event_type, plan.partition_key, plan.document, plan.floats
+            )  # fmt: skip
+            usual_class = (
+                document is not None and plan.hash_key is None and bool(source) and not extensions
+            )
         fields = event.__dict__
-        key = plan.partition_key(event)
+        key = key_of(event)
         if not (
             usual_class
-            and not extensions
             and fields["source"] is None
             and fields["subject"] is None
             and not fields["extensions"]
@@ -229,7 +238,7 @@ def records_for(
             check_finite(event, data)
         if len(data) + len(key) > max_record_size:  # an ASCII key: one byte a character
             raise RecordTooLargeError(event_type, len(data) + len(key), max_record_size)
-        append(new(Record, (data, key, None, fields["id"], event_type, plan.ordered)))
+        append(new(Record, (data, key, None, fields["id"], event_type, event_class_ordered)))
     if max_record_size > MAX_RECORD_SIZE_LIMIT:
         return records
     return CheckedRecords(records, ordered=ordered)
