@@ -153,7 +153,7 @@ class TestRecordsFor:
 
     def test_only_events(self) -> None:
         """Anything that is not an Event is refused by name, wherever it sits in the batch."""
-        with pytest.raises(InvalidEventError, match="Event instances .* not dict"):
+        with pytest.raises(InvalidEventError, match=r"Event instances .* not dict"):
             records_for([Blob(key="k", text=""), {"key": "k"}], source="svc")
 
     def test_exactly_at_the_limit(self) -> None:
@@ -193,6 +193,21 @@ class TestCheckedRecords:
         records = records_for(events, source="svc")
         assert isinstance(records, CheckedRecords)
         assert (ordered, ordered) == (records.ordered, any(r.ordered for r in records))
+
+    @pytest.mark.parametrize(
+        ("events", "flag"),
+        [
+            ([Blob(key="k", text="")], False),
+            ([Blob(key="k", text=""), Routed(key="k", hash_key="7")], True),
+        ],
+    )
+    def test_explicit_hash_keys_says_whether_any_record_has_one(
+        self, events: list[Event], flag: bool
+    ) -> None:
+        records = records_for(events, source="svc")
+        assert isinstance(records, CheckedRecords)
+        hash_keys = [r.explicit_hash_key for r in records]
+        assert (flag, flag) == (records.explicit_hash_keys, hash_keys != [None] * len(records))
 
     def test_a_limit_above_kinesis_gets_a_plain_list(self) -> None:
         """Records checked against more than 10 MiB are not vouched for."""

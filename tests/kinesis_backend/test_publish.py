@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from eventwire import PublishReceipt
+from eventwire.backends import records_for
 from eventwire_emulator.model import Kinesis
 from eventwire_kinesis import KinesisBackend
 from tests.kinesis_backend.conftest import STREAM
@@ -26,6 +29,19 @@ class TestPutRecordParameters:
         """An event's explicit hash key becomes ExplicitHashKey."""
         backend.publish(rec(Pinned(n=1, hash_key="12345")))
         assert "12345" == sent[0][1]["ExplicitHashKey"]
+
+    @pytest.mark.parametrize("checked", [False, True], ids=["list", "checked"])
+    def test_explicit_hash_key_in_a_batch(
+        self, backend: KinesisBackend, sent: list[Any], checked: bool
+    ) -> None:
+        """PutRecords entries carry ExplicitHashKey for the records that have one, only."""
+        events = [Placed(customer="ada", n=1), Pinned(n=2, hash_key="12345")]
+        records = records_for(events, source="tests") if checked else [rec(e) for e in events]
+        backend.publish_many(records)
+        [(operation, params)] = sent
+        assert "PutRecords" == operation
+        assert [None, "12345"] == [e.get("ExplicitHashKey") for e in params["Records"]]
+        assert ["ada", "pin-2"] == [e["PartitionKey"] for e in params["Records"]]
 
     def test_ordered_events_chain_sequence_numbers(
         self, backend: KinesisBackend, sent: list[Any]

@@ -150,22 +150,24 @@ class AsyncPublisher:
         self._check_open()
         hooks = self._hooks
         if not calls.observed(hooks):
-            return await self._publish_many(events, observed=False)
+            # Here, not in a helper coroutine: every resumption of the request's awaits
+            # passes through each coroutine frame between the caller and aiobotocore.
+            preparer, backend = self._preparer, self.backend
+            batch = preparer.prepare_batch(events)
+            # The backend splits into requests itself; only call hooks need them.
+            delivered = await backend.publish_many(batch.records)
+            checked = checked_results(backend.name, batch.records, delivered)
+            return preparer.settle_batch(batch, checked)
         with calls.observing(hooks, self._call("publish_many")) as call:
-            call.results = await self._publish_many(events, observed=True)
+            call.results = await self._publish_many_observed(events)
         return list(call.results)
 
-    async def _publish_many(
-        self, events: Iterable[Event], *, observed: bool
-    ) -> list[PublishResult]:
+    async def _publish_many_observed(self, events: Iterable[Event]) -> list[PublishResult]:
+        """``publish_many`` with call hooks: one ``put_records`` call per request."""
         batch = self._preparer.prepare_batch(events)
         records = batch.records
         delivered: list[PublishResult] = []
         backend = self.backend
-        if not observed:
-            # The backend splits into requests itself; only call hooks need them here.
-            delivered = checked_results(backend.name, records, await backend.publish_many(records))
-            return self._preparer.settle_batch(batch, delivered)
         for request in split_requests(records):
             chunk = [records[i] for i in request]
             with calls.observing(self._hooks, self._call("put_records", chunk)) as call:

@@ -191,7 +191,14 @@ def records_for(
     append = records.append
     new = tuple.__new__
     last_class: type[Event] | None = None
-    ordered = False
+    ordered = hash_keys = False
+    # The document's members, in order: one dict whose values change per event, as
+    # filling four slots costs half of building a dict of seven (pydantic-core reads it
+    # during to_json and keeps nothing).
+    members: dict[str, Any] = dict.fromkeys(
+        ("specversion", "type", "id", "time", "datacontenttype", "source", "data")
+    )
+    members["specversion"], members["source"] = SPECVERSION, source
     # Any, not object: each class is checked to be an Event once per run, not per item.
     items: Iterable[Any] = events
     for event in items:
@@ -203,9 +210,11 @@ def records_for(
             last_class = event_class
             event_class_ordered = plan.ordered
             ordered = ordered or event_class_ordered
+            hash_keys = hash_keys or plan.hash_key is not None
             event_type, key_of, document, floats = (
                 plan.event_type, plan.partition_key, plan.document, plan.floats
             )  # fmt: skip
+            members["type"] = event_type
             usual_class = (
                 document is not None and plan.hash_key is None and bool(source) and not extensions
             )
@@ -223,11 +232,8 @@ def records_for(
             append(record_for(event, max_record_size=max_record_size, source=source,
                               extensions=extensions))  # fmt: skip
             continue
-        members = {
-            "specversion": SPECVERSION, "type": event_type, "id": fields["id"],
-            "time": fields["time"], "datacontenttype": fields["datacontenttype"],
-            "source": source, "data": fields,
-        }  # fmt: skip
+        members["id"], members["time"] = fields["id"], fields["time"]
+        members["datacontenttype"], members["data"] = fields["datacontenttype"], fields
         try:
             data = document.to_json(members)  # type: ignore[union-attr]  # usual_class: not None
         except ValueError:
@@ -241,7 +247,7 @@ def records_for(
         append(new(Record, (data, key, None, fields["id"], event_type, event_class_ordered)))
     if max_record_size > MAX_RECORD_SIZE_LIMIT:
         return records
-    return CheckedRecords(records, ordered=ordered)
+    return CheckedRecords(records, ordered=ordered, explicit_hash_keys=hash_keys)
 
 
 class CheckedRecords(tuple[Record, ...]):
@@ -251,14 +257,17 @@ class CheckedRecords(tuple[Record, ...]):
     within the Kinesis limit, so ``local_problem`` finds nothing in any of
     them: a backend may skip that check, a Python loop over every record of
     every batch. Being a tuple of named tuples, it cannot change after the
-    check. ``ordered`` says whether any of its records asks for strict
-    ordering, so a backend need not look at each to learn that none does.
+    check. ``ordered`` and ``explicit_hash_keys`` say whether any of its
+    records asks for strict ordering or carries an explicit hash key, so a
+    backend need not look at each record to learn that none does.
     """
 
     ordered: bool
+    explicit_hash_keys: bool
 
-    def __new__(cls, records: Iterable[Record], *, ordered: bool) -> Self:
-        """Hold ``records``; ``ordered``: whether any of them asks for strict ordering."""
+    def __new__(cls, records: Iterable[Record], *, ordered: bool, explicit_hash_keys: bool) -> Self:
+        """Hold ``records``, with whether any is ordered or has an explicit hash key."""
         checked = super().__new__(cls, records)
         checked.ordered = ordered
+        checked.explicit_hash_keys = explicit_hash_keys
         return checked

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 PUT_RECORDS = "kinesis:PutRecords"
 
 _ordered = operator.attrgetter("ordered")
+_hash_key = operator.attrgetter("explicit_hash_key")
 
 # Errors that no later request to the same stream can escape: stop sending at once.
 _STREAM_FATAL = (StreamNotFoundError, PermissionDeniedError)
@@ -103,8 +104,9 @@ class BatchRun:
         self.failed_keys: dict[str, PublishFailure] = {}
         self.isolating: list[int] = []
         self.fatal: BackendError | None = None
-        # Whether any record asks for strict ordering (start() finds out).
-        self.ordered = True
+        # Whether any record asks for strict ordering or has an explicit hash key
+        # (start() finds out).
+        self.ordered = self.hash_keys = True
 
     def run(self) -> list[PublishResult]:
         """Send until every record is delivered or failed; results in input order."""
@@ -125,8 +127,10 @@ class BatchRun:
         if type(records) is CheckedRecords:
             # records_for checked each record already, and knows whether any is ordered.
             self.ordered = records.ordered
+            self.hash_keys = records.explicit_hash_keys
             return list(range(len(records)))
         self.ordered = any(map(_ordered, records))
+        self.hash_keys = list(map(_hash_key, records)).count(None) != len(records)
         pending: list[int] = []
         for position, record in enumerate(records):
             problem = local_problem(record)
@@ -205,13 +209,11 @@ class BatchRun:
             for position in chunk:
                 attempts[position] += 1
             sent = [self.records[position] for position in chunk]
-        entries: list[PutRecordsRequestEntryTypeDef] = [
-            # entry(), inlined for the usual record: this runs once per record sent.
-            {"Data": record.data, "PartitionKey": record.partition_key}
-            if record.explicit_hash_key is None
-            else entry(record)
-            for record in sent
-        ]
+        entries: list[PutRecordsRequestEntryTypeDef]
+        if self.hash_keys:
+            entries = [entry(record) for record in sent]
+        else:  # entry(), inlined for the usual record: this runs once per record sent.
+            entries = [{"Data": r.data, "PartitionKey": r.partition_key} for r in sent]
         return {"Records": entries, **self.stream_params}
 
     def answered(self, chunk: list[int], response: Mapping[str, Any]) -> list[int]:
