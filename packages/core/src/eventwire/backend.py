@@ -42,7 +42,10 @@ class Backend(ABC):
     def publish_many(self, records: Sequence[Record]) -> list[PublishResult]:
         """Deliver ``records``; return one receipt or failure per record, in input order.
 
-        The default sends one at a time; batching backends override it.
+        The default sends one at a time; batching backends override it. The
+        publishers pass a ``CheckedRecords`` when ``records_for`` built the
+        batch: its records already pass ``local_problem``, so a backend may skip
+        that check for it.
         """
         results: list[PublishResult] = []
         for record in records:
